@@ -1,0 +1,142 @@
+// Downloads the guest images listed in manifest.json, reporting bytes as they arrive, and checks
+// each file's size (and sha256 where WebCrypto exists: plain-http LAN origins have none).
+import type { GuestImages } from './types.ts';
+
+/** The file name each guest image has in public/images and its manifest. */
+export const IMAGE_FILES = {
+  bios: 'bios.bin',
+  vgaBios: 'vgabios-stdvga.bin',
+  kernel: 'bzImage',
+  initrd: 'initramfs.cpio.gz',
+} as const satisfies Record<keyof GuestImages, string>;
+
+/** One file as manifest.json lists it. */
+export interface ManifestEntry {
+  readonly name: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** The image bytes, one ArrayBuffer per role. */
+export type ImageBuffers = { readonly [K in keyof GuestImages]: ArrayBuffer };
+
+/** Download progress across all images. */
+export interface ImageProgress {
+  readonly loadedBytes: number;
+  readonly totalBytes: number;
+}
+
+/** An image download failure with a stable code. */
+export class ImageFetchError extends Error {
+  constructor(
+    readonly code: 'ERR_BAD_MANIFEST' | 'ERR_IMAGE_MISSING' | 'ERR_IMAGE_HTTP' | 'ERR_IMAGE_SIZE' | 'ERR_IMAGE_HASH',
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'ImageFetchError';
+  }
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function parseEntry(name: unknown, value: unknown): ManifestEntry | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const n = typeof v.name === 'string' ? v.name : name;
+  const ok =
+    typeof n === 'string' && n.length > 0 &&
+    typeof v.size === 'number' && Number.isSafeInteger(v.size) && v.size >= 0 &&
+    typeof v.sha256 === 'string' && SHA256_HEX.test(v.sha256);
+  return ok ? { name: n as string, size: v.size as number, sha256: v.sha256 as string } : undefined;
+}
+
+/** Parses manifest.json: a list of `{name, size, sha256}`, as an array, under `files`, or keyed by name. */
+export function parseManifest(json: unknown): ManifestEntry[] {
+  if (typeof json !== 'object' || json === null) throw new ImageFetchError('ERR_BAD_MANIFEST', 'not an object');
+  const record = json as Record<string, unknown>;
+  const list: [unknown, unknown][] = Array.isArray(json)
+    ? json.map((v) => [undefined, v])
+    : Array.isArray(record.files)
+      ? record.files.map((v: unknown) => [undefined, v])
+      : typeof record.files === 'object' && record.files !== null
+        ? Object.entries(record.files)
+        : Object.entries(record);
+  const entries: ManifestEntry[] = [];
+  for (const [name, value] of list) {
+    const entry = parseEntry(name, value);
+    // Other keys (a version, a build date) are allowed; only file-shaped entries count.
+    if (entry) entries.push(entry);
+  }
+  for (const file of Object.values(IMAGE_FILES)) {
+    if (!entries.some((e) => e.name === file)) throw new ImageFetchError('ERR_IMAGE_MISSING', `manifest lacks ${file}`);
+  }
+  return entries;
+}
+
+async function sha256Hex(bytes: ArrayBuffer): Promise<string | undefined> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return undefined;
+  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function download(url: string, entry: ManifestEntry, fetchFn: typeof fetch, onBytes: (n: number) => void): Promise<ArrayBuffer> {
+  const res = await fetchFn(url);
+  if (!res.ok) throw new ImageFetchError('ERR_IMAGE_HTTP', `${entry.name}: HTTP ${res.status}`);
+  const out = new Uint8Array(entry.size);
+  let at = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (at + value.byteLength > out.byteLength) {
+        await reader.cancel();
+        throw new ImageFetchError('ERR_IMAGE_SIZE', `${entry.name}: more than the manifest's ${entry.size} bytes`);
+      }
+      out.set(value, at);
+      at += value.byteLength;
+      onBytes(value.byteLength);
+    }
+  } else {
+    const all = new Uint8Array(await res.arrayBuffer());
+    if (all.byteLength <= out.byteLength) out.set(all);
+    at = all.byteLength;
+    onBytes(all.byteLength);
+  }
+  if (at !== entry.size) throw new ImageFetchError('ERR_IMAGE_SIZE', `${entry.name}: ${at} bytes, manifest says ${entry.size}`);
+  const hash = await sha256Hex(out.buffer);
+  if (hash !== undefined && hash !== entry.sha256) throw new ImageFetchError('ERR_IMAGE_HASH', `${entry.name}: sha256 ${hash}`);
+  return out.buffer;
+}
+
+/** Fetches manifest.json under `baseUrl`, then the four images in parallel, calling `onProgress` as bytes arrive. */
+export async function fetchImages(
+  baseUrl: string,
+  onProgress: (progress: ImageProgress) => void,
+  fetchFn: typeof fetch = fetch,
+): Promise<ImageBuffers> {
+  const res = await fetchFn(new URL('manifest.json', baseUrl).href);
+  if (!res.ok) throw new ImageFetchError('ERR_IMAGE_HTTP', `manifest.json: HTTP ${res.status}`);
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch {
+    throw new ImageFetchError('ERR_BAD_MANIFEST', 'manifest.json is not JSON');
+  }
+  const entries = parseManifest(json);
+  const roles = Object.keys(IMAGE_FILES) as (keyof GuestImages)[];
+  const wanted = roles.map((role) => entries.find((e) => e.name === IMAGE_FILES[role]) as ManifestEntry);
+  const totalBytes = wanted.reduce((sum, e) => sum + e.size, 0);
+  let loadedBytes = 0;
+  onProgress({ loadedBytes, totalBytes });
+  const buffers = await Promise.all(
+    wanted.map((entry) =>
+      download(new URL(entry.name, baseUrl).href, entry, fetchFn, (n) => {
+        loadedBytes += n;
+        onProgress({ loadedBytes, totalBytes });
+      }),
+    ),
+  );
+  return Object.fromEntries(roles.map((role, i) => [role, buffers[i]])) as unknown as ImageBuffers;
+}
