@@ -28,6 +28,8 @@ export interface VmConfig {
   readonly hostname: string;
   /** Guest RAM; must exceed 64 MiB plus the initramfs. Default 96. */
   readonly memoryMiB?: number;
+  /** The console's size, so the guest's `stty` matches the terminal that shows it. */
+  readonly consoleSize?: { readonly cols: number; readonly rows: number };
   /** Extra kernel command line words, appended last. */
   readonly extraCmdline?: string;
 }
@@ -37,8 +39,10 @@ export type BootStage = 'loading' | 'booting' | 'kernel' | 'userspace' | 'prompt
 
 /** Counters a frame port keeps; every drop is counted by reason. */
 export interface FramePortCounters {
+  /** Frames (and bytes) sent into the guest. */
   framesIn: number;
   bytesIn: number;
+  /** Frames (and bytes) the guest sent out. */
   framesOut: number;
   bytesOut: number;
   dropped: Record<string, number>;

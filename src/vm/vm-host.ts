@@ -1,0 +1,191 @@
+// The emulator host: boots our guest in v86 and exposes its console and two frame ports.
+//
+//   guest ttyS0  <- serial0 bytes ->  VmConsole
+//   guest tap0 -> tapper -> ttyS1 <- serial1 bytes -> TtyFrameDecoder / encodeTtyFrame -> vm.tty
+//   guest eth0 (virtio-net)  <- net0-send / net0-receive on the bus ->                   vm.nic
+//
+// This is the only module that imports v86. It runs unchanged in Node, a worker and a page.
+import { V86 } from 'v86';
+import type { V86Image, V86Options } from 'v86';
+import { encodeTtyFrame, TtyFrameDecoder } from '../net/tty-framing.ts';
+import { buildCmdline } from './cmdline.ts';
+import { createFramePort, type FramePortSink } from './frame-port.ts';
+import { PromptWatcher } from './prompt-watcher.ts';
+import type { BootStage, FramePort, ImageSource, Vm, VmConfig, VmConsole } from './types.ts';
+
+/** Guest RAM when the config names none: the initrd is loaded at 64 MiB, so leave room above it. */
+export const DEFAULT_MEMORY_MIB = 96;
+const MIB = 1024 * 1024;
+const SERIAL_TTY = 1;
+
+interface V86Bus {
+  send(name: string, value: unknown): void;
+  register(name: string, fn: (value: never) => void, ctx: unknown): void;
+  unregister(name: string, fn: (value: never) => void): void;
+}
+
+function toV86Image(src: ImageSource): V86Image {
+  return 'url' in src ? { url: src.url } : { buffer: src.buffer };
+}
+
+/** Boots a guest with `config` and resolves once the emulator runs (not yet at the prompt). */
+export async function startVm(config: VmConfig): Promise<Vm> {
+  const memoryMiB = config.memoryMiB ?? DEFAULT_MEMORY_MIB;
+  const options: V86Options = {
+    wasm_path: config.wasmPath,
+    memory_size: memoryMiB * MIB,
+    vga_memory_size: 2 * MIB,
+    bios: toV86Image(config.images.bios),
+    vga_bios: toV86Image(config.images.vgaBios),
+    bzimage: toV86Image(config.images.kernel),
+    initrd: toV86Image(config.images.initrd),
+    cmdline: buildCmdline(config),
+    autostart: true,
+    disable_keyboard: true,
+    disable_mouse: true,
+    disable_speaker: true,
+    uart1: true,
+    net_device: { type: 'virtio', mtu: config.mtu },
+  };
+  return new V86Vm(new V86(options), config).ready();
+}
+
+class V86Vm implements Vm {
+  readonly console: VmConsole;
+  readonly tty: FramePort;
+  readonly nic: FramePort;
+  private stageNow: BootStage = 'booting';
+  private readonly stageListeners = new Set<(stage: BootStage) => void>();
+  private readonly outputListeners = new Set<(bytes: Uint8Array) => void>();
+  private readonly prompt = new PromptWatcher();
+  private readonly bus: V86Bus;
+  private readonly ttySink: FramePortSink;
+  private readonly nicSink: FramePortSink;
+  private readonly ttyDecoder: TtyFrameDecoder;
+  // Serial bytes arrive one event at a time; batch them per microtask before decoding or emitting.
+  private consoleBatch: number[] = [];
+  private ttyBatch = new Uint8Array(4096);
+  private ttyBatchLen = 0;
+  private flushQueued = false;
+  private destroyed = false;
+
+  constructor(private readonly emulator: V86, config: VmConfig) {
+    this.bus = (emulator as unknown as { bus: V86Bus }).bus;
+    const [tty, ttySink] = createFramePort((frame) => {
+      if (config.link !== 'tty') return 'link-not-tty';
+      this.emulator.serial_send_bytes(SERIAL_TTY, encodeTtyFrame(frame));
+      return null;
+    });
+    const [nic, nicSink] = createFramePort((frame) => {
+      if (config.link !== 'nic') return 'link-not-nic';
+      this.bus.send('net0-receive', frame);
+      return null;
+    });
+    this.tty = tty;
+    this.nic = nic;
+    this.ttySink = ttySink;
+    this.nicSink = nicSink;
+    this.ttyDecoder = new TtyFrameDecoder((frame) => this.ttySink.deliver(frame));
+    this.console = {
+      write: (data) => {
+        if (typeof data === 'string') this.emulator.serial0_send(data);
+        else this.emulator.serial_send_bytes(0, data);
+      },
+      onOutput: (listener) => {
+        this.outputListeners.add(listener);
+        return () => this.outputListeners.delete(listener);
+      },
+    };
+    emulator.add_listener('serial0-output-byte', (byte: number) => {
+      this.consoleBatch.push(byte);
+      this.queueFlush();
+    });
+    emulator.add_listener('serial1-output-byte' as 'serial0-output-byte', (byte: number) => {
+      if (this.ttyBatchLen === this.ttyBatch.length) this.flushTty();
+      this.ttyBatch[this.ttyBatchLen++] = byte;
+      this.queueFlush();
+    });
+    // v86 reuses the buffer it passes to net0-send: copy before anyone keeps it.
+    this.bus.register('net0-send', ((data: Uint8Array) => this.nicSink.deliver(data.slice())) as (v: never) => void, this);
+  }
+
+  get stage(): BootStage {
+    return this.stageNow;
+  }
+
+  async ready(): Promise<this> {
+    return this;
+  }
+
+  onStage(listener: (stage: BootStage) => void): () => void {
+    this.stageListeners.add(listener);
+    return () => this.stageListeners.delete(listener);
+  }
+
+  waitForPrompt(): Promise<void> {
+    if (this.stageNow === 'prompt') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const off = this.onStage((stage) => {
+        if (stage === 'prompt') {
+          off();
+          resolve();
+        } else if (stage === 'stopped') {
+          off();
+          reject(Object.assign(new Error('the VM stopped before its prompt'), { code: 'ERR_VM_STOPPED' }));
+        }
+      });
+    });
+  }
+
+  async saveState(): Promise<ArrayBuffer> {
+    return this.emulator.save_state();
+  }
+
+  async restoreState(state: ArrayBuffer): Promise<void> {
+    await this.emulator.restore_state(state);
+    this.prompt.reset();
+    this.setStage('prompt');
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.emulator.destroy();
+    this.setStage('stopped');
+  }
+
+  private setStage(stage: BootStage): void {
+    if (stage === this.stageNow) return;
+    this.stageNow = stage;
+    for (const l of [...this.stageListeners]) l(stage);
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flushConsole();
+      this.flushTty();
+    });
+  }
+
+  private flushConsole(): void {
+    if (this.consoleBatch.length === 0) return;
+    const bytes = Uint8Array.from(this.consoleBatch);
+    this.consoleBatch = [];
+    if (this.stageNow !== 'prompt') {
+      const seen = this.prompt.feed(bytes);
+      if (seen === 'prompt') this.setStage('prompt');
+      else if (seen === 'userspace' && this.stageNow !== 'userspace') this.setStage('userspace');
+      else if (this.stageNow === 'booting') this.setStage('kernel');
+    }
+    for (const l of [...this.outputListeners]) l(bytes);
+  }
+
+  private flushTty(): void {
+    if (this.ttyBatchLen === 0) return;
+    this.ttyDecoder.push(this.ttyBatch.subarray(0, this.ttyBatchLen));
+    this.ttyBatchLen = 0;
+  }
+}

@@ -1,0 +1,64 @@
+// Boots the committed guest images in v86 under Node for tests and benches.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startVm } from '../../src/vm/vm-host.ts';
+import type { GuestImages, LinkKind, Vm, VmConfig } from '../../src/vm/types.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const IMAGES_DIR = join(ROOT, 'public', 'images');
+const require = createRequire(import.meta.url);
+
+/** Absolute path of v86.wasm, as v86 under Node needs it. */
+export const WASM_PATH = join(dirname(require.resolve('v86')), 'v86.wasm');
+
+function file(name: string): { buffer: ArrayBuffer } {
+  const b = readFileSync(join(IMAGES_DIR, name));
+  return { buffer: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer };
+}
+
+/** The committed guest images, read from public/images. */
+export function loadImages(): GuestImages {
+  return { bios: file('bios.bin'), vgaBios: file('vgabios-stdvga.bin'), kernel: file('bzImage'), initrd: file('initramfs.cpio.gz') };
+}
+
+/** Boots a guest under Node with sensible test defaults. */
+export function bootGuest(link: LinkKind, overrides: Partial<VmConfig> = {}): Promise<Vm> {
+  return startVm({
+    wasmPath: WASM_PATH,
+    images: loadImages(),
+    link,
+    mac: '52:54:00:12:34:56',
+    mtu: 1500,
+    hostname: 'guest',
+    ...overrides,
+  });
+}
+
+/** Collects console output as text and lets a test wait for a pattern in it. */
+export class ConsoleReader {
+  text = '';
+  private waiters: { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }[] = [];
+  constructor(vm: Vm) {
+    vm.console.onOutput((bytes) => {
+      this.text += new TextDecoder().decode(bytes);
+      this.check();
+    });
+  }
+  /** Resolves with the first match of `re` in output after `from` (default: all output so far). */
+  waitFor(re: RegExp, timeoutMs = 20000, from = 0): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in console:\n${this.text.slice(-2000)}`)), timeoutMs);
+      this.waiters.push({ re, from, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      this.check();
+    });
+  }
+  private check(): void {
+    this.waiters = this.waiters.filter((w) => {
+      const m = this.text.slice(w.from).match(w.re);
+      if (m) w.resolve(m);
+      return !m;
+    });
+  }
+}
