@@ -7,6 +7,10 @@ import { isPeerId, isResumeToken, isRoomId, isRoomIp, isUnicastMac, normalizeMac
 /** Protocol version; `welcome.version` carries it, docs/protocol.md describes it. */
 export const PROTOCOL_VERSION = 1;
 
+/** Deepest nesting accepted in signal data; SDP and candidate objects are 2 deep, and a deeper
+ * value could overflow the stack of a recursive JSON.stringify when it is relayed. */
+export const MAX_DATA_DEPTH = 16;
+
 /** Every error code the server sends in `error {code}`, also used by the parsers. */
 export const SIGNAL_ERROR_CODES = [
   'ERR_BAD_JSON',
@@ -100,6 +104,22 @@ function isObject(v: unknown): v is Fields {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// Iterative, so a hostile 30000-deep value cannot overflow the stack here either.
+function depthWithin(root: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+function isSignalData(v: unknown): v is JsonObject {
+  return isObject(v) && depthWithin(v, MAX_DATA_DEPTH);
+}
+
 function isKind(v: unknown): v is PeerKind {
   return v === 'vm' || v === 'gateway';
 }
@@ -140,7 +160,7 @@ export function parseClientMessage(text: unknown): ParseResult<ClientMessage> {
     }
     case 'signal':
       if (!isPeerId(m.to)) return bad('to', 'a peer id');
-      if (!isObject(m.data)) return bad('data', 'a JSON object');
+      if (!isSignalData(m.data)) return bad('data', `a JSON object nested at most ${MAX_DATA_DEPTH} deep`);
       return ok({ type: 'signal', to: m.to, data: m.data });
     case 'announce': {
       const mac = normalizeMac(m.mac);
@@ -239,7 +259,7 @@ export function parseServerMessage(text: unknown): ParseResult<ServerMessage> {
     }
     case 'signal':
       if (!isPeerId(m.from)) return bad('from', 'a peer id');
-      if (!isObject(m.data)) return bad('data', 'a JSON object');
+      if (!isSignalData(m.data)) return bad('data', `a JSON object nested at most ${MAX_DATA_DEPTH} deep`);
       return ok({ type: 'signal', from: m.from, data: m.data });
     case 'pong':
       return ok({ type: 'pong' });
