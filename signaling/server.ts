@@ -38,6 +38,9 @@ export interface SignalingServer {
   listen(port?: number, host?: string): Promise<number>;
   /** The current gauges (connections, rooms, peers, held peers). */
   gauges(): Gauges;
+  /** Cuts a connected peer's socket as a network failure would (no close frame): the peer is held
+   * for its grace period and may resume. For operators and tests; false if it is not connected. */
+  terminatePeer(roomId: string, peerId: string): boolean;
   /** Closes every client with 1001, drops all rooms and stops the HTTP server if it owns it. */
   close(): Promise<void>;
 }
@@ -170,6 +173,13 @@ export function createSignalingServer(options: SignalingOptions = {}): Signaling
     log('shutdown', {});
   }
 
+  function terminatePeer(roomId: string, peerId: string): boolean {
+    const socket = ctx.registry.rooms.get(roomId)?.members.get(peerId)?.socket;
+    if (!socket) return false;
+    socket.terminate();
+    return true;
+  }
+
   function listen(port = 0, host = '127.0.0.1'): Promise<number> {
     return new Promise((resolve, reject) => {
       httpServer.once('error', reject);
@@ -181,5 +191,5 @@ export function createSignalingServer(options: SignalingOptions = {}): Signaling
     });
   }
 
-  return { metrics, wss, httpServer, handleHttp, listen, gauges, close };
+  return { metrics, wss, httpServer, handleHttp, listen, gauges, terminatePeer, close };
 }

@@ -17,10 +17,10 @@ export interface Started {
   url: string;
 }
 
-/** Starts a quiet signaling server on 127.0.0.1, port 0. */
-export async function startServer(options: SignalingOptions = {}): Promise<Started> {
+/** Starts a quiet signaling server on 127.0.0.1, port 0 unless told. */
+export async function startServer(options: SignalingOptions = {}, wantPort = 0): Promise<Started> {
   const server = createSignalingServer({ log: false, ...options });
-  const port = await server.listen(0, '127.0.0.1');
+  const port = await server.listen(wantPort, '127.0.0.1');
   return { server, port, url: `ws://127.0.0.1:${port}/signal` };
 }
 
