@@ -1,0 +1,99 @@
+// End to end: headless Chromium loads the page from the real `npm start` server, waits for the
+// guest's prompt in the terminal, types commands and reads the answers off the terminal's screen.
+import type { Browser, Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { LinkKind } from '../../src/vm/types.ts';
+import { type AppServer, collectPageErrors, launchBrowser, readScreen, startAppServer, typeInTerminal, waitForPrompt, waitForScreen } from './harness.ts';
+
+const BOOT_TIMEOUT_MS = 30_000;
+const PROMPT_LINE = /^root@peer-[0-9a-f]{4}:~# ?$/m;
+
+interface Ctx {
+  server?: AppServer;
+  browser?: Browser;
+}
+
+const page = suite<Ctx>('page');
+
+page.before(async (ctx) => {
+  ctx.server = await startAppServer();
+  ctx.browser = await launchBrowser();
+});
+
+page.after(async (ctx) => {
+  await ctx.browser?.close();
+  await ctx.server?.close();
+});
+
+async function openPage(ctx: Ctx, query: string): Promise<{ tab: Page; errors: string[] }> {
+  const tab = await ctx.browser!.newPage({ viewport: { width: 1100, height: 700 } });
+  const errors = collectPageErrors(tab);
+  await tab.goto(ctx.server!.url + query);
+  await waitForPrompt(tab, BOOT_TIMEOUT_MS);
+  await waitForScreen(tab, PROMPT_LINE, BOOT_TIMEOUT_MS);
+  return { tab, errors };
+}
+
+/** Runs `command` in the guest and returns the screen once `answer` shows on it. */
+async function run(tab: Page, command: string, answer: RegExp): Promise<string> {
+  await typeInTerminal(tab, command + '\n');
+  return waitForScreen(tab, answer, BOOT_TIMEOUT_MS);
+}
+
+function macShown(screenOrStatus: string): string {
+  const m = /([0-9a-f]{2}(?::[0-9a-f]{2}){5})/.exec(screenOrStatus);
+  assert.ok(m, 'the status line shows the MAC');
+  return m![1];
+}
+
+for (const link of ['tty', 'nic'] as const satisfies readonly LinkKind[]) {
+  page(`boots with link ${link}, runs uname -a and logs no errors`, async (ctx) => {
+    const { tab, errors } = await openPage(ctx, link === 'tty' ? '' : `?link=${link}`);
+    try {
+      const screen = await run(tab, 'uname -a', /^Linux peer-[0-9a-f]{4} \S+ .* i686 GNU\/Linux$/m);
+      assert.match(screen, /i686/);
+      assert.is(await tab.inputValue('[data-testid=link-select]'), link);
+      const status = await tab.textContent('[data-testid=status]');
+      const mac = macShown(status ?? '');
+      // The page booted the guest with the chosen link and its own MAC and terminal size.
+      const cmdline = await run(tab, 'cat /proc/cmdline', /peerlinux\.hostname=/);
+      assert.match(cmdline.replace(/\n/g, ''), `peerlinux.link=${link} peerlinux.mac=${mac}`);
+      const cols = await tab.evaluate(() => document.querySelector('.xterm-rows > div')?.parentElement?.children.length);
+      assert.ok(cols && cols > 0);
+      assert.equal(errors, []);
+    } finally {
+      await tab.close();
+    }
+  });
+}
+
+page('the link select reboots the guest with the other link and records it in the URL', async (ctx) => {
+  const { tab, errors } = await openPage(ctx, '');
+  try {
+    await tab.selectOption('[data-testid=link-select]', 'nic');
+    assert.match(tab.url(), /\?link=nic$/);
+    // A reset clears the screen, so the next prompt on it is the new guest's.
+    await waitForPrompt(tab, BOOT_TIMEOUT_MS);
+    await waitForScreen(tab, PROMPT_LINE, BOOT_TIMEOUT_MS);
+    const screen = await run(tab, 'cat /proc/cmdline', /peerlinux\.hostname=/);
+    assert.match(screen.replace(/\n/g, ''), 'peerlinux.link=nic ');
+    assert.not.match(screen, 'peerlinux.link=tty');
+    assert.equal(errors, []);
+  } finally {
+    await tab.close();
+  }
+});
+
+page('reads the terminal screen as text (sanity check of the harness)', async (ctx) => {
+  const tab = await ctx.browser!.newPage();
+  try {
+    await tab.goto(ctx.server!.url);
+    await tab.waitForSelector('.xterm-rows');
+    assert.type(await readScreen(tab), 'string');
+  } finally {
+    await tab.close();
+  }
+});
+
+page.run();

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fetchImages, IMAGE_FILES, ImageFetchError, parseManifest } from '../src/vm/image-fetch.ts';
+
+const BODIES: Record<string, Uint8Array> = {
+  'bios.bin': new Uint8Array(300).fill(1),
+  'vgabios-stdvga.bin': new Uint8Array(200).fill(2),
+  bzImage: new Uint8Array(1000).fill(3),
+  'initramfs.cpio.gz': new Uint8Array(500).fill(4),
+};
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const entry = (name: string) => ({ name, size: BODIES[name].length, sha256: sha(BODIES[name]) });
+// The shape guest/manifest.mjs writes.
+const MANIFEST = {
+  version: 1,
+  files: Object.fromEntries(Object.entries(IMAGE_FILES).map(([role, name]) => [role, entry(name)])),
+  totalBytes: 2000,
+  packages: { busybox: '1:1.35.0' },
+};
+
+const parse = suite('parseManifest');
+
+parse('reads the files keyed by role, as guest/manifest.mjs writes them', () => {
+  const entries = parseManifest(MANIFEST);
+  assert.equal(entries.map((e) => e.name).sort(), Object.values(IMAGE_FILES).sort());
+  assert.equal(entries.find((e) => e.name === 'bzImage'), entry('bzImage'));
+});
+
+parse('reads a plain list and a files list', () => {
+  const list = Object.values(IMAGE_FILES).map(entry);
+  assert.is(parseManifest(list).length, 4);
+  assert.is(parseManifest({ files: list }).length, 4);
+});
+
+const BAD_MANIFESTS: [string, unknown, string][] = [
+  ['null', null, 'ERR_BAD_MANIFEST'],
+  ['a number', 3, 'ERR_BAD_MANIFEST'],
+  ['no files', { version: 1 }, 'ERR_IMAGE_MISSING'],
+  ['a missing kernel', { files: Object.values(IMAGE_FILES).filter((n) => n !== 'bzImage').map(entry) }, 'ERR_IMAGE_MISSING'],
+  ['a bad hash', { files: Object.values(IMAGE_FILES).map((n) => (n === 'bios.bin' ? { ...entry(n), sha256: 'xyz' } : entry(n))) }, 'ERR_IMAGE_MISSING'],
+  ['a negative size', { files: Object.values(IMAGE_FILES).map((n) => (n === 'bios.bin' ? { ...entry(n), size: -1 } : entry(n))) }, 'ERR_IMAGE_MISSING'],
+];
+for (const [name, json, code] of BAD_MANIFESTS) {
+  parse(`rejects ${name} with ${code}`, () => {
+    try {
+      parseManifest(json);
+      assert.unreachable();
+    } catch (err) {
+      assert.instance(err, ImageFetchError);
+      assert.is((err as ImageFetchError).code, code);
+    }
+  });
+}
+
+/** A fetch over an in-memory site that streams bodies in chunks of `chunk` bytes. */
+function fakeFetch(site: Record<string, unknown>, chunk = 128): { fetch: typeof fetch; urls: string[] } {
+  const urls: string[] = [];
+  const fetchFn = (async (input: string | URL | Request) => {
+    const url = String(input);
+    urls.push(url);
+    const name = url.slice('http://x/images/'.length);
+    const body = site[name];
+    if (body === undefined) return new Response('nope', { status: 404 });
+    if (!(body instanceof Uint8Array)) return new Response(JSON.stringify(body));
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < body.length; i += chunk) c.enqueue(body.slice(i, i + chunk));
+        c.close();
+      },
+    });
+    return new Response(stream);
+  }) as typeof fetch;
+  return { fetch: fetchFn, urls };
+}
+
+const fetchSuite = suite('fetchImages');
+
+fetchSuite('downloads the four images, checks them, and reports progress up to the total', async () => {
+  const { fetch, urls } = fakeFetch({ 'manifest.json': MANIFEST, ...BODIES });
+  const progress: [number, number][] = [];
+  const images = await fetchImages('http://x/images/', (p) => progress.push([p.loadedBytes, p.totalBytes]), fetch);
+  assert.equal(new Uint8Array(images.kernel), BODIES.bzImage);
+  assert.equal(new Uint8Array(images.initrd), BODIES['initramfs.cpio.gz']);
+  assert.equal(new Uint8Array(images.bios), BODIES['bios.bin']);
+  assert.equal(new Uint8Array(images.vgaBios), BODIES['vgabios-stdvga.bin']);
+  assert.is(urls[0], 'http://x/images/manifest.json');
+  assert.equal(urls.slice(1).sort(), Object.values(IMAGE_FILES).map((n) => 'http://x/images/' + n).sort());
+  assert.equal(progress[0], [0, 2000]);
+  assert.equal(progress[progress.length - 1], [2000, 2000]);
+  // 300, 200, 1000 and 500 bytes in chunks of 128: 3 + 2 + 8 + 4 reads after the first report.
+  assert.is(progress.length, 1 + 17);
+  for (let i = 1; i < progress.length; i++) assert.ok(progress[i][0] > progress[i - 1][0]);
+});
+
+const FAILURES: [string, Record<string, unknown>, string][] = [
+  ['a missing manifest', { ...BODIES }, 'ERR_IMAGE_HTTP'],
+  ['a missing image', { 'manifest.json': MANIFEST, ...BODIES, bzImage: undefined }, 'ERR_IMAGE_HTTP'],
+  ['a short image', { 'manifest.json': MANIFEST, ...BODIES, bzImage: BODIES.bzImage.subarray(1) }, 'ERR_IMAGE_SIZE'],
+  ['a long image', { 'manifest.json': MANIFEST, ...BODIES, bzImage: new Uint8Array(1001).fill(3) }, 'ERR_IMAGE_SIZE'],
+  ['a changed image', { 'manifest.json': MANIFEST, ...BODIES, bzImage: new Uint8Array(1000).fill(9) }, 'ERR_IMAGE_HASH'],
+];
+for (const [name, site, code] of FAILURES) {
+  fetchSuite(`fails on ${name} with ${code}`, async () => {
+    const err = await fetchImages('http://x/images/', () => undefined, fakeFetch(site).fetch).catch((e: unknown) => e);
+    assert.instance(err, ImageFetchError);
+    assert.is((err as ImageFetchError).code, code);
+  });
+}
+
+parse.run();
+fetchSuite.run();
