@@ -63,6 +63,8 @@ export class SignalingMetrics {
     labelled('signaling_messages_received_total', 'Client messages by type.', 'type', this.received);
     labelled('signaling_errors_total', 'Errors by code.', 'code', this.errors);
     labelled('signaling_closes_total', 'Server-initiated closes by WebSocket close code.', 'code', this.closes);
+    const cpu = process.cpuUsage();
+    one('process_cpu_seconds_total', 'counter', 'User and system CPU time.', (cpu.user + cpu.system) / 1e6);
     one('process_resident_memory_bytes', 'gauge', 'Resident set size.', mem.rss);
     one('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', mem.heapUsed);
     return out.join('\n') + '\n';
