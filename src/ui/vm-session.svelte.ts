@@ -136,6 +136,8 @@ export class VmSession {
   private onStage(stage: BootStage): void {
     this.stage = stage;
     document.documentElement.dataset.stage = stage;
+    // One mark per stage lets benches break the time to the prompt down.
+    performance.mark(`peerlinux:stage:${stage}`);
     if (stage === 'prompt' && this.promptAtMs === null) {
       this.promptAtMs = performance.now();
       performance.mark(PROMPT_MARK);

@@ -148,7 +148,12 @@ export async function launchRealisticBrowser(): Promise<RealisticBrowser> {
           child.kill('SIGTERM');
         });
       }
-      rmSync(profile, { recursive: true, force: true });
+      // Chromium's helper processes may still be writing for a moment after the browser exits.
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch {
+        // A leftover temp profile is harmless.
+      }
     },
   };
 }
