@@ -82,6 +82,16 @@ decode('passes frames to the listener as well as returning them', () => {
   assert.equal(out, [f]);
 });
 
+decode('a listener that throws leaves the decoder consistent', () => {
+  let calls = 0;
+  const d = new TtyFrameDecoder(() => {
+    if (calls++ === 0) throw new Error('listener bug');
+  });
+  assert.throws(() => d.push(encodeTtyFrame(plainFrame(1, 60))), /listener bug/);
+  assert.equal(d.push(encodeTtyFrame(plainFrame(2, 60))).map(toHex), [toHex(plainFrame(2, 60))]);
+  assert.is(d.counters.frames, 2);
+});
+
 decode('delivered frames are copies, not views of the reused buffer', () => {
   const d = new TtyFrameDecoder();
   const [a] = d.push(encodeTtyFrame(plainFrame(1, 60)));

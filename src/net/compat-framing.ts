@@ -68,16 +68,17 @@ export class CompatFrameDecoder {
         i += take;
       }
       if (this.headerBytes === COMPAT_HEADER_BYTES && this.have === this.want) {
-        if (!this.skipping) {
-          const frame = this.buf.slice(0, this.want);
+        const frame = this.skipping ? null : this.buf.slice(0, this.want);
+        // Reset before delivering, so even a listener that throws leaves the decoder in step.
+        this.headerBytes = 0;
+        this.want = 0;
+        this.have = 0;
+        if (frame) {
           this.counters.frames++;
           this.counters.bytes += frame.length;
           frames.push(frame);
           this.onFrame?.(frame);
         }
-        this.headerBytes = 0;
-        this.want = 0;
-        this.have = 0;
       }
     }
     return frames;

@@ -137,8 +137,8 @@ export class TtyFrameDecoder {
     const { len, counters } = this;
     const badEscape = this.badEscape || this.escaped;
     const overflow = this.overflow;
-    this.badEscape = false;
-    this.overflow = false;
+    // Clean state before judging, so even a listener that throws leaves the decoder consistent.
+    this.reset();
     if (len === 0 && !badEscape && !overflow) return null;
     if (badEscape) {
       counters.badEscape++;
