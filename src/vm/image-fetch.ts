@@ -2,13 +2,8 @@
 // each file's size (and sha256 where WebCrypto exists: plain-http LAN origins have none).
 import type { GuestImages } from './types.ts';
 
-/** The file name each guest image has in public/images and its manifest. */
-export const IMAGE_FILES = {
-  bios: 'bios.bin',
-  vgaBios: 'vgabios-stdvga.bin',
-  kernel: 'bzImage',
-  initrd: 'initramfs.cpio.gz',
-} as const satisfies Record<keyof GuestImages, string>;
+/** The roles of the guest files, as keys of manifest.json's `files`. */
+export const IMAGE_ROLES = ['bios', 'vgaBios', 'kernel', 'initrd'] as const satisfies readonly (keyof GuestImages)[];
 
 /** One file as manifest.json lists it. */
 export interface ManifestEntry {
@@ -16,6 +11,9 @@ export interface ManifestEntry {
   readonly size: number;
   readonly sha256: string;
 }
+
+/** The manifest's file for each role. */
+export type ManifestFiles = { readonly [K in keyof GuestImages]: ManifestEntry };
 
 /** The image bytes, one ArrayBuffer per role. */
 export type ImageBuffers = { readonly [K in keyof GuestImages]: ArrayBuffer };
@@ -39,38 +37,29 @@ export class ImageFetchError extends Error {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-function parseEntry(name: unknown, value: unknown): ManifestEntry | undefined {
+function parseEntry(value: unknown): ManifestEntry | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  const n = typeof v.name === 'string' ? v.name : name;
   const ok =
-    typeof n === 'string' && n.length > 0 &&
+    typeof v.name === 'string' && /^[\w.-]+$/.test(v.name) && !v.name.startsWith('.') &&
     typeof v.size === 'number' && Number.isSafeInteger(v.size) && v.size >= 0 &&
     typeof v.sha256 === 'string' && SHA256_HEX.test(v.sha256);
-  return ok ? { name: n as string, size: v.size as number, sha256: v.sha256 as string } : undefined;
+  return ok ? { name: v.name as string, size: v.size as number, sha256: v.sha256 as string } : undefined;
 }
 
-/** Parses manifest.json: a list of `{name, size, sha256}`, as an array, under `files`, or keyed by name. */
-export function parseManifest(json: unknown): ManifestEntry[] {
-  if (typeof json !== 'object' || json === null) throw new ImageFetchError('ERR_BAD_MANIFEST', 'not an object');
-  const record = json as Record<string, unknown>;
-  const list: [unknown, unknown][] = Array.isArray(json)
-    ? json.map((v) => [undefined, v])
-    : Array.isArray(record.files)
-      ? record.files.map((v: unknown) => [undefined, v])
-      : typeof record.files === 'object' && record.files !== null
-        ? Object.entries(record.files)
-        : Object.entries(record);
-  const entries: ManifestEntry[] = [];
-  for (const [name, value] of list) {
-    const entry = parseEntry(name, value);
-    // Other keys (a version, a build date) are allowed; only file-shaped entries count.
-    if (entry) entries.push(entry);
+/** Parses manifest.json (as guest/manifest.mjs writes it): `files` maps each role to `{name, size, sha256}`. */
+export function parseManifest(json: unknown): ManifestFiles {
+  const files = (json as { files?: unknown } | null)?.files;
+  if (typeof files !== 'object' || files === null) throw new ImageFetchError('ERR_BAD_MANIFEST', 'no files object');
+  const out: Partial<Record<keyof GuestImages, ManifestEntry>> = {};
+  for (const role of IMAGE_ROLES) {
+    const raw = (files as Record<string, unknown>)[role];
+    if (raw === undefined) throw new ImageFetchError('ERR_IMAGE_MISSING', `manifest lacks the ${role} file`);
+    const entry = parseEntry(raw);
+    if (!entry) throw new ImageFetchError('ERR_BAD_MANIFEST', `bad entry for ${role}`);
+    out[role] = entry;
   }
-  for (const file of Object.values(IMAGE_FILES)) {
-    if (!entries.some((e) => e.name === file)) throw new ImageFetchError('ERR_IMAGE_MISSING', `manifest lacks ${file}`);
-  }
-  return entries;
+  return out as ManifestFiles;
 }
 
 async function sha256Hex(bytes: ArrayBuffer): Promise<string | undefined> {
@@ -124,9 +113,8 @@ export async function fetchImages(
   } catch {
     throw new ImageFetchError('ERR_BAD_MANIFEST', 'manifest.json is not JSON');
   }
-  const entries = parseManifest(json);
-  const roles = Object.keys(IMAGE_FILES) as (keyof GuestImages)[];
-  const wanted = roles.map((role) => entries.find((e) => e.name === IMAGE_FILES[role]) as ManifestEntry);
+  const files = parseManifest(json);
+  const wanted = IMAGE_ROLES.map((role) => files[role]);
   const totalBytes = wanted.reduce((sum, e) => sum + e.size, 0);
   let loadedBytes = 0;
   onProgress({ loadedBytes, totalBytes });
@@ -138,5 +126,5 @@ export async function fetchImages(
       }),
     ),
   );
-  return Object.fromEntries(roles.map((role, i) => [role, buffers[i]])) as unknown as ImageBuffers;
+  return Object.fromEntries(IMAGE_ROLES.map((role, i) => [role, buffers[i]])) as unknown as ImageBuffers;
 }
