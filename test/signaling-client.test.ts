@@ -149,6 +149,19 @@ s('a stale resume token makes it start over as a new peer instead of giving up',
   holder.c.close();
 });
 
+s('misuse throws at once with a code', () => {
+  const codeOf = (options: SignalingClientOptions): string | undefined => {
+    try {
+      new SignalingClient(options);
+    } catch (err) {
+      return (err as { code?: string }).code;
+    }
+    return undefined;
+  };
+  assert.is(codeOf({ WebSocket: Ws, url: 'http://127.0.0.1/signal', room: newRoom() }), 'ERR_BAD_URL');
+  assert.is(codeOf({ WebSocket: Ws, url: 'ws://127.0.0.1/signal', room: 'short' }), 'ERR_BAD_ROOM');
+});
+
 s.run();
 
 const restart = suite('SignalingClient: server restart');

@@ -2,6 +2,7 @@
 // drop reconnects with backoff and resumes the same peer id (and so the same address).
 // No Node imports: Node callers pass `WebSocket` from `ws` as an option.
 import type { JsonObject, PeerInfo, PeerKind, SignalErrorCode, WelcomeMessage } from '../net/signal-protocol.ts';
+import { isRoomId } from '../net/signal-ids.ts';
 import { encodeMessage, parseServerMessage } from '../net/signal-protocol.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
@@ -89,6 +90,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     super();
     const Ws = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Ws) throw Object.assign(new TypeError('no WebSocket: pass options.WebSocket'), { code: 'ERR_NO_WEBSOCKET' });
+    if (!/^wss?:\/\/[^/]/.test(options.url)) {
+      throw Object.assign(new TypeError(`url must be ws:// or wss://, got ${options.url}`), { code: 'ERR_BAD_URL' });
+    }
+    if (!isRoomId(options.room)) throw Object.assign(new TypeError('room is not a valid room id'), { code: 'ERR_BAD_ROOM' });
     this.Ws = Ws;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.peerId = options.peerId;
@@ -126,7 +131,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   private open(): void {
     if (this.state === 'closed') return;
-    const ws = new this.Ws(this.options.url);
+    let ws: WebSocketLike;
+    try {
+      ws = new this.Ws(this.options.url);
+    } catch {
+      return this.drop(); // e.g. the page is offline in some browsers: try again later
+    }
     this.ws = ws;
     this.awaitingPong = false;
     ws.onerror = () => {}; // the close that follows drives the retry
