@@ -7,10 +7,13 @@ ROOT="$(dirname "$GUEST_DIR")"
 BUILD="${PEERLINUX_GUEST_BUILD:-$GUEST_DIR/build}"
 OUT="$ROOT/public/images"
 JOBS="$(nproc)"
+# gcc-multilib conflicts with the i686 cross compiler that musl-dev:i386 needs, so use the cross
+# compiler for the kernel too.
+KMAKE=(make ARCH=i386 CROSS_COMPILE=i686-linux-gnu-)
 
 install_packages() {
-  local pkgs=(linux-source-6.1 gcc-multilib libc6-dev-i386 busybox-static:i386 seabios
-              bc bison flex libelf-dev cpio xz-utils make gcc)
+  local pkgs=(linux-source-6.1 gcc-i686-linux-gnu musl-dev:i386 busybox-static:i386
+              seabios bc bison flex libelf-dev cpio xz-utils lz4 make gcc)
   local missing=()
   dpkg --print-foreign-architectures | grep -qx i386 || dpkg --add-architecture i386
   for p in "${pkgs[@]}"; do
@@ -30,9 +33,9 @@ build_kernel() {
     tar -C "$BUILD" -xJf /usr/src/linux-source-6.1.tar.xz
     mv "$BUILD/linux-source-6.1" "$src"
   fi
-  make -C "$src" -s ARCH=i386 tinyconfig
+  "${KMAKE[@]}" -C "$src" -s tinyconfig
   "$src/scripts/kconfig/merge_config.sh" -m -O "$src" "$src/.config" "$GUEST_DIR/kernel.config" >/dev/null
-  make -C "$src" -s ARCH=i386 olddefconfig
+  "${KMAKE[@]}" -C "$src" -s olddefconfig
   # Fail loudly if a symbol we asked for did not survive olddefconfig (a missing dependency).
   local missing=0
   while IFS= read -r line; do
@@ -40,13 +43,14 @@ build_kernel() {
   done < "$GUEST_DIR/kernel.config"
   [ "$missing" = 0 ]
   KBUILD_BUILD_TIMESTAMP='2026-01-01' KBUILD_BUILD_USER=peerlinux KBUILD_BUILD_HOST=peerlinux \
-    make -C "$src" -s ARCH=i386 -j"$JOBS" bzImage
-  make -C "$src" -s ARCH=i386 usr/gen_init_cpio >/dev/null 2>&1 || true
+    "${KMAKE[@]}" -C "$src" -s -j"$JOBS" bzImage
+  "${KMAKE[@]}" -C "$src" -s usr/gen_init_cpio >/dev/null 2>&1 || true
 }
 
 build_tapper() {
   mkdir -p "$BUILD"
-  gcc -m32 -static -Os -Wall -Wextra -Werror -o "$BUILD/tapper" "$GUEST_DIR/tapper.c"
+  # musl keeps tapper ~60 KB; glibc's static build is 800 KB and slows the initramfs unpack.
+  i386-linux-musl-gcc -static -Os -Wall -Wextra -Werror -o "$BUILD/tapper" "$GUEST_DIR/tapper.c"
   strip "$BUILD/tapper"
 }
 
@@ -57,20 +61,23 @@ build_initramfs() {
     case "$applet" in busybox|init|linuxrc) continue ;; esac
     echo "slink /bin/$applet busybox 0777 0 0" >> "$list"
   done
-  "$BUILD/linux/usr/gen_init_cpio" "$list" | gzip -n -9 > "$BUILD/initramfs.cpio.gz"
+  # The kernel only unpacks LZ4's legacy frame format (-l).
+  "$BUILD/linux/usr/gen_init_cpio" "$list" | lz4 -l -9 -q > "$BUILD/initramfs.cpio.lz4"
 }
 
 write_outputs() {
   mkdir -p "$OUT"
   cp "$BUILD/linux/arch/x86/boot/bzImage" "$OUT/bzImage"
-  cp "$BUILD/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
+  rm -f "$OUT/initramfs.cpio.gz"
+  cp "$BUILD/initramfs.cpio.lz4" "$OUT/initramfs.cpio.lz4"
   cp /usr/share/seabios/bios.bin "$OUT/bios.bin"
   cp /usr/share/seabios/vgabios-stdvga.bin "$OUT/vgabios-stdvga.bin"
   node "$GUEST_DIR/manifest.mjs" "$OUT" \
     "linux-source-6.1=$(dpkg-query -W -f='${Version}' linux-source-6.1)" \
     "busybox-static=$(dpkg-query -W -f='${Version}' busybox-static:i386)" \
     "seabios=$(dpkg-query -W -f='${Version}' seabios)" \
-    "libc6-dev-i386=$(dpkg-query -W -f='${Version}' libc6-dev-i386)"
+    "musl-dev=$(dpkg-query -W -f='${Version}' musl-dev:i386)" \
+    "lz4=$(dpkg-query -W -f='${Version}' lz4)"
 }
 
 install_packages

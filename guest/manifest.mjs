@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, ...versions] = process.argv.slice(2);
-const FILES = { bios: 'bios.bin', vgaBios: 'vgabios-stdvga.bin', kernel: 'bzImage', initrd: 'initramfs.cpio.gz' };
+const FILES = { bios: 'bios.bin', vgaBios: 'vgabios-stdvga.bin', kernel: 'bzImage', initrd: 'initramfs.cpio.lz4' };
 const files = {};
 for (const [role, name] of Object.entries(FILES)) {
   const body = readFileSync(join(dir, name));

@@ -14,8 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
+#include <net/if.h>
 #include <net/if_arp.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +26,15 @@
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
+
+/* From <linux/if_tun.h>, spelled out so tapper builds against musl without kernel headers. */
+#ifndef TUNSETIFF
+#define TUNSETIFF _IOW('T', 202, int)
+#endif
+#ifndef IFF_TAP
+#define IFF_TAP 0x0002
+#define IFF_NO_PI 0x1000
+#endif
 
 #define SLIP_END 0xC0
 #define SLIP_ESC 0xDB

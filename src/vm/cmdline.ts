@@ -26,6 +26,9 @@ export function buildCmdline(config: VmConfig): string {
     'console=ttyS0',
     'quiet',
     'loglevel=3',
+    // The emulator's TSC and PIT drift apart under load; without this the watchdog prints a
+    // warning on the console mid-session and falls back to a slower clocksource.
+    'tsc=reliable',
     `peerlinux.link=${config.link}`,
     `peerlinux.mac=${config.mac}`,
     `peerlinux.mtu=${config.mtu}`,

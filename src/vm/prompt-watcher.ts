@@ -20,8 +20,10 @@ export class PromptWatcher {
     if (this.milestone === 'prompt') return 'prompt';
     let text = '';
     for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
-    this.tail = (this.tail + text).slice(-TAIL_CHARS);
-    if (this.milestone === 'none' && this.tail.includes(MOTD_MARK)) this.milestone = 'userspace';
+    // Look for the motd in the whole batch before trimming: a batch can be longer than the tail.
+    const seen = this.tail + text;
+    if (this.milestone === 'none' && seen.includes(MOTD_MARK)) this.milestone = 'userspace';
+    this.tail = seen.slice(-TAIL_CHARS);
     // busybox ash asks the terminal for the cursor position (ESC [ 6 n) right after its prompt.
     if (this.milestone === 'userspace' && PROMPT_PATTERN.test(this.tail.replace(CURSOR_QUERY, ''))) {
       this.milestone = 'prompt';

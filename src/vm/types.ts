@@ -30,6 +30,8 @@ export interface VmConfig {
   readonly memoryMiB?: number;
   /** The console's size, so the guest's `stty` matches the terminal that shows it. */
   readonly consoleSize?: { readonly cols: number; readonly rows: number };
+  /** A saved machine (from `Vm.saveState`) to resume instead of booting; same images and memory. */
+  readonly initialState?: ArrayBuffer;
   /** Extra kernel command line words, appended last. */
   readonly extraCmdline?: string;
 }
@@ -63,6 +65,13 @@ export interface VmConsole {
   onOutput(listener: (bytes: Uint8Array) => void): () => void;
 }
 
+/** A serial line as raw bytes. */
+export interface RawSerial {
+  write(bytes: Uint8Array): void;
+  /** Subscribes to bytes from the guest; returns the unsubscribe function. */
+  onBytes(listener: (bytes: Uint8Array) => void): () => void;
+}
+
 /** A running guest. Created by `startVm` in src/vm/vm-host.ts (Node, worker or page). */
 export interface Vm {
   readonly console: VmConsole;
@@ -70,6 +79,8 @@ export interface Vm {
   readonly tty: FramePort;
   /** Frames on the virtio-net NIC (link `nic`). */
   readonly nic: FramePort;
+  /** The raw ttyS1 byte stream, below the framing: for diagnostics and framing tests (in-process hosts only). */
+  readonly ttyRaw?: RawSerial;
   readonly stage: BootStage;
   /** Subscribes to stage changes; returns the unsubscribe function. */
   onStage(listener: (stage: BootStage) => void): () => void;

@@ -11,7 +11,7 @@ import { encodeTtyFrame, TtyFrameDecoder } from '../net/tty-framing.ts';
 import { buildCmdline } from './cmdline.ts';
 import { createFramePort, type FramePortSink } from './frame-port.ts';
 import { PromptWatcher } from './prompt-watcher.ts';
-import type { BootStage, FramePort, ImageSource, Vm, VmConfig, VmConsole } from './types.ts';
+import type { BootStage, FramePort, ImageSource, RawSerial, Vm, VmConfig, VmConsole } from './types.ts';
 
 /** Guest RAM when the config names none: the initrd is loaded at 64 MiB, so leave room above it. */
 export const DEFAULT_MEMORY_MIB = 96;
@@ -47,13 +47,22 @@ export async function startVm(config: VmConfig): Promise<Vm> {
     uart1: true,
     net_device: { type: 'virtio', mtu: config.mtu },
   };
-  return new V86Vm(new V86(options), config).ready();
+  if (config.initialState) {
+    options.initial_state = { buffer: config.initialState };
+    // Keep the NIC's MAC as the saved guest knew it; otherwise v86 gives the restored NIC a new one.
+    options.preserve_mac_from_state_image = true;
+  }
+  const vm = new V86Vm(new V86(options), config);
+  if (config.initialState) vm.markRestored();
+  return vm;
 }
 
 class V86Vm implements Vm {
   readonly console: VmConsole;
   readonly tty: FramePort;
   readonly nic: FramePort;
+  readonly ttyRaw: RawSerial;
+  private readonly rawTtyListeners = new Set<(bytes: Uint8Array) => void>();
   private stageNow: BootStage = 'booting';
   private readonly stageListeners = new Set<(stage: BootStage) => void>();
   private readonly outputListeners = new Set<(bytes: Uint8Array) => void>();
@@ -86,6 +95,13 @@ class V86Vm implements Vm {
     this.ttySink = ttySink;
     this.nicSink = nicSink;
     this.ttyDecoder = new TtyFrameDecoder((frame) => this.ttySink.deliver(frame));
+    this.ttyRaw = {
+      write: (bytes) => this.emulator.serial_send_bytes(SERIAL_TTY, bytes),
+      onBytes: (listener) => {
+        this.rawTtyListeners.add(listener);
+        return () => this.rawTtyListeners.delete(listener);
+      },
+    };
     this.console = {
       write: (data) => {
         if (typeof data === 'string') this.emulator.serial0_send(data);
@@ -113,8 +129,9 @@ class V86Vm implements Vm {
     return this.stageNow;
   }
 
-  async ready(): Promise<this> {
-    return this;
+  /** A VM resumed from a saved state is at its prompt already (it was saved there). */
+  markRestored(): void {
+    this.setStage('prompt');
   }
 
   onStage(listener: (stage: BootStage) => void): () => void {
@@ -185,7 +202,12 @@ class V86Vm implements Vm {
 
   private flushTty(): void {
     if (this.ttyBatchLen === 0) return;
-    this.ttyDecoder.push(this.ttyBatch.subarray(0, this.ttyBatchLen));
+    const chunk = this.ttyBatch.subarray(0, this.ttyBatchLen);
+    if (this.rawTtyListeners.size > 0) {
+      const copy = chunk.slice();
+      for (const l of [...this.rawTtyListeners]) l(copy);
+    }
+    this.ttyDecoder.push(chunk);
     this.ttyBatchLen = 0;
   }
 }

@@ -18,9 +18,24 @@ function file(name: string): { buffer: ArrayBuffer } {
   return { buffer: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer };
 }
 
-/** The committed guest images, read from public/images. */
+interface Manifest {
+  files: Record<'bios' | 'vgaBios' | 'kernel' | 'initrd', { name: string; size: number; sha256: string }>;
+}
+
+/** public/images/manifest.json: each guest file's name, size and sha256. */
+export function readManifest(): Manifest {
+  return JSON.parse(readFileSync(join(IMAGES_DIR, 'manifest.json'), 'utf8')) as Manifest;
+}
+
+/** The committed guest images, read from public/images as the manifest names them. */
 export function loadImages(): GuestImages {
-  return { bios: file('bios.bin'), vgaBios: file('vgabios-stdvga.bin'), kernel: file('bzImage'), initrd: file('initramfs.cpio.gz') };
+  const { files } = readManifest();
+  return {
+    bios: file(files.bios.name),
+    vgaBios: file(files.vgaBios.name),
+    kernel: file(files.kernel.name),
+    initrd: file(files.initrd.name),
+  };
 }
 
 /** Boots a guest under Node with sensible test defaults. */
@@ -54,6 +69,21 @@ export class ConsoleReader {
       this.check();
     });
   }
+  private runs = 0;
+  /** Types `command` at the shell and resolves with what it printed (without the echo). */
+  async run(vm: Vm, command: string, timeoutMs = 20000): Promise<string> {
+    const id = ++this.runs;
+    const from = this.text.length;
+    // The marker is assembled by printf so the echoed command line never matches it.
+    vm.console.write(`${command}; printf '%s_%s\\n' __END ${id}\n`);
+    // Output starts after the last line that echoes the marker command (typed-ahead input is
+    // echoed twice: by the tty when it arrives and by the shell when it reads it) and ends at
+    // the marker itself.
+    const echo = `__END ${id}`;
+    const m = await this.waitFor(new RegExp(`${echo}[^\\n]*\\n((?:(?!${echo})[\\s\\S])*?)__END_${id}\\r?\\n`), timeoutMs, from);
+    return m[1].replace(/\r/g, '');
+  }
+
   private check(): void {
     this.waiters = this.waiters.filter((w) => {
       const m = this.text.slice(w.from).match(w.re);
