@@ -28,7 +28,7 @@ function toV86Image(src: ImageSource): V86Image {
   return 'url' in src ? { url: src.url } : { buffer: src.buffer };
 }
 
-/** Boots a guest with `config` and resolves once the emulator runs (not yet at the prompt). */
+/** Boots a guest with `config`; resolves once the emulator has loaded and runs (not yet at the prompt). */
 export async function startVm(config: VmConfig): Promise<Vm> {
   const memoryMiB = config.memoryMiB ?? DEFAULT_MEMORY_MIB;
   const options: V86Options = {
@@ -52,7 +52,10 @@ export async function startVm(config: VmConfig): Promise<Vm> {
     // Keep the NIC's MAC as the saved guest knew it; otherwise v86 gives the restored NIC a new one.
     options.preserve_mac_from_state_image = true;
   }
-  const vm = new V86Vm(new V86(options), config);
+  const emulator = new V86(options);
+  const vm = new V86Vm(emulator, config);
+  // Input written before the images (or the saved state) are loaded would be lost.
+  await new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', () => resolve()));
   if (config.initialState) vm.markRestored();
   return vm;
 }
