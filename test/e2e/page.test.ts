@@ -7,7 +7,8 @@ import type { LinkKind } from '../../src/vm/types.ts';
 import { type AppServer, collectPageErrors, launchBrowser, readScreen, startAppServer, typeInTerminal, waitForPrompt, waitForScreen } from './harness.ts';
 
 const BOOT_TIMEOUT_MS = 30_000;
-const PROMPT_LINE = /^root@peer-[0-9a-f]{4}:~# ?$/m;
+// The guest shows `root@<hostname>:<cwd># `; its home is /root.
+const PROMPT_LINE = /^root@peer-[0-9a-f]{4}:(~|\/root)# ?$/m;
 
 interface Ctx {
   server?: AppServer;
@@ -57,10 +58,15 @@ for (const link of ['tty', 'nic'] as const satisfies readonly LinkKind[]) {
       const status = await tab.textContent('[data-testid=status]');
       const mac = macShown(status ?? '');
       // The page booted the guest with the chosen link and its own MAC and terminal size.
-      const cmdline = await run(tab, 'cat /proc/cmdline', /peerlinux\.hostname=/);
-      assert.match(cmdline.replace(/\n/g, ''), `peerlinux.link=${link} peerlinux.mac=${mac}`);
-      const cols = await tab.evaluate(() => document.querySelector('.xterm-rows > div')?.parentElement?.children.length);
-      assert.ok(cols && cols > 0);
+      // One word per line, so no word is split where the terminal wraps.
+      const words = await run(tab, "tr ' ' '\\n' </proc/cmdline; echo END", /^END$/m);
+      assert.match(words, new RegExp(`^peerlinux\\.link=${link}$`, 'm'));
+      assert.match(words, new RegExp(`^peerlinux\\.mac=${mac}$`, 'm'));
+      const size = await run(tab, 'echo SIZE=$(stty size)', /^SIZE=\d+ \d+$/m);
+      const [rows, cols] = /^SIZE=(\d+) (\d+)$/m.exec(size)!.slice(1).map(Number);
+      const rowsShown = await tab.evaluate(() => document.querySelectorAll('.xterm-rows > div').length);
+      assert.is(rows, rowsShown, 'the guest knows the terminal size');
+      assert.ok(cols > 80);
       assert.equal(errors, []);
     } finally {
       await tab.close();
@@ -76,9 +82,9 @@ page('the link select reboots the guest with the other link and records it in th
     // A reset clears the screen, so the next prompt on it is the new guest's.
     await waitForPrompt(tab, BOOT_TIMEOUT_MS);
     await waitForScreen(tab, PROMPT_LINE, BOOT_TIMEOUT_MS);
-    const screen = await run(tab, 'cat /proc/cmdline', /peerlinux\.hostname=/);
-    assert.match(screen.replace(/\n/g, ''), 'peerlinux.link=nic ');
-    assert.not.match(screen, 'peerlinux.link=tty');
+    const words = await run(tab, "tr ' ' '\\n' </proc/cmdline; echo END", /^END$/m);
+    assert.match(words, /^peerlinux\.link=nic$/m);
+    assert.not.match(words, /^peerlinux\.link=tty$/m);
     assert.equal(errors, []);
   } finally {
     await tab.close();
