@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "tap",
+      "sources": ["tap.c"],
+      "cflags": ["-Wall", "-Wextra", "-Werror", "-O2"]
+    }
+  ]
+}
