@@ -5,6 +5,9 @@ import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:chi
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 
+/** Longest a test waits for a child's line before failing (a bound against hangs, not a timing check). */
+export const WAIT_TIMEOUT_MS = 20_000;
+
 /** True when namespace tests can run here: root, Linux, `ip` and /dev/net/tun present. */
 export function canUseNetns(): boolean {
   return process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/dev/net/tun') && spawnSync('ip', ['-V']).status === 0;
@@ -99,12 +102,22 @@ export class JsonLines<T = Record<string, unknown>> {
     child.stderr?.on('data', (t: string) => (this.stderr += t));
   }
 
-  /** Resolves with the first line (from index `from`) matching `test`; rejects if the child exits first. */
-  wait(test: (line: T) => boolean, from = 0): Promise<T> {
+  /** Resolves with the first line (from index `from`) matching `test`; rejects if the child exits first or after `timeoutMs`. */
+  wait(test: (line: T) => boolean, from = 0, timeoutMs = WAIT_TIMEOUT_MS): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.waiters.push({ test, resolve, from });
+      // A bound on waiting only, so a broken case fails instead of hanging the whole run.
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`no matching line after ${timeoutMs} ms; got ${JSON.stringify(this.lines.slice(-5))}; stderr: ${this.stderr.slice(-2000)}`));
+      }, timeoutMs);
+      const done = (line: T) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+      this.waiters.push({ test, resolve: done, from });
       this.poke();
       this.child.once('exit', (code, signal) => {
+        clearTimeout(timer);
         reject(new Error(`child exited (${code ?? signal}) while waiting; stderr: ${this.stderr.slice(-2000)}`));
       });
     });
