@@ -49,6 +49,8 @@ export interface RoomNodeOptions {
   readonly wrtc?: WrtcImplementation;
   /** Signaling client options (WebSocket constructor for Node, a kept peer id and token, backoff). */
   readonly signaling?: Partial<Omit<SignalingClientOptions, 'url' | 'room' | 'kind'>>;
+  /** Checks each frame from a peer before switching it: a drop reason (counted by the filter) or null to accept. */
+  readonly ingressFilter?: (peerId: string, frame: Uint8Array) => string | null;
   /** Mesh options (retry backoff, RTT interval, link limits). */
   readonly mesh?: Partial<Pick<MeshOptions, 'backoff' | 'rttIntervalMs' | 'link' | 'random'>>;
 }
@@ -222,7 +224,11 @@ export class RoomNode extends Emitter<RoomNodeEvents> {
       iceServers: this.iceServers,
       wrtc: this.options.wrtc,
     });
-    mesh.on('frame', ({ peerId, frame }) => this.switch.input(peerId, frame));
+    mesh.on('frame', ({ peerId, frame }) => {
+      // The gateway's spoof filter: a refused frame never reaches the switch, so it cannot poison the MAC table.
+      if (this.options.ingressFilter?.(peerId, frame) != null) return;
+      this.switch.input(peerId, frame);
+    });
     mesh.on('state', () => this.changed());
     mesh.on('rtt', () => this.changed());
     // Links of members we already know (a restarted mesh) come back at once.
