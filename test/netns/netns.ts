@@ -39,6 +39,8 @@ export class NetnsLab {
     sh('ip', ['netns', 'add', name]);
     this.namespaces.push(name);
     this.exec(name, 'ip', ['link', 'set', 'lo', 'up']);
+    // IPv4 only: a still-tentative IPv6 address makes ICE pick a candidate that cannot send yet.
+    this.exec(name, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     return name;
   }
 
@@ -106,20 +108,23 @@ export class JsonLines<T = Record<string, unknown>> {
   wait(test: (line: T) => boolean, from = 0, timeoutMs = WAIT_TIMEOUT_MS): Promise<T> {
     return new Promise((resolve, reject) => {
       // A bound on waiting only, so a broken case fails instead of hanging the whole run.
+      const onExit = (code: number | null, signal: string | null) => {
+        clearTimeout(timer);
+        reject(new Error(`child exited (${code ?? signal}) while waiting; stderr: ${this.stderr.slice(-2000)}`));
+      };
       const timer = setTimeout(() => {
+        this.child.off('exit', onExit);
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
         reject(new Error(`no matching line after ${timeoutMs} ms; got ${JSON.stringify(this.lines.slice(-5))}; stderr: ${this.stderr.slice(-2000)}`));
       }, timeoutMs);
       const done = (line: T) => {
         clearTimeout(timer);
+        this.child.off('exit', onExit);
         resolve(line);
       };
+      this.child.once('exit', onExit);
       this.waiters.push({ test, resolve: done, from });
       this.poke();
-      this.child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`child exited (${code ?? signal}) while waiting; stderr: ${this.stderr.slice(-2000)}`));
-      });
     });
   }
 
