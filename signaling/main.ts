@@ -2,7 +2,8 @@
 // 0.0.0.0) serving the built app from dist/, /healthz, /metrics, and the signaling WebSocket at
 // /signal. SIGTERM and SIGINT close every client with 1001 and exit.
 //
-// Environment: PORT, HOST, DIST_DIR (default ./dist), SIGNALING_LOG=0 to silence the event log.
+// Environment: PORT, HOST, DIST_DIR (default ./dist), SIGNALING_LOG=0 to silence the event log,
+// SIGNALING_GRACE_MS (how long a dropped peer keeps its id and address; default 30000).
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { createSignalingServer } from './server.ts';
@@ -16,6 +17,7 @@ const port = Number(process.env.PORT ?? DEFAULT_PORT);
 const host = process.env.HOST ?? DEFAULT_HOST;
 const distDir = resolve(process.env.DIST_DIR ?? 'dist');
 const logOn = process.env.SIGNALING_LOG !== '0';
+const resumeGraceMs = process.env.SIGNALING_GRACE_MS ? Number(process.env.SIGNALING_GRACE_MS) : undefined;
 
 const serveStatic = createStaticHandler(distDir);
 let signaling: SignalingServer | undefined;
@@ -23,7 +25,7 @@ const httpServer = createServer((req, res) => {
   if (signaling?.handleHttp(req, res)) return;
   serveStatic(req, res);
 });
-signaling = createSignalingServer({ server: httpServer, log: logOn });
+signaling = createSignalingServer({ server: httpServer, log: logOn, resumeGraceMs });
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -71,12 +71,12 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-/** Builds if needed and starts signaling/main.ts on 127.0.0.1 with a free port, read from its `listening` line. */
-export async function startAppServer(): Promise<AppServer> {
+/** Builds if needed and starts signaling/main.ts on 127.0.0.1 with a free port, read from its `listening` line; `env` adds settings (e.g. SIGNALING_GRACE_MS). */
+export async function startAppServer(env: Record<string, string> = {}): Promise<AppServer> {
   ensureBuilt();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'signaling/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SIGNALING_LOG: '0' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SIGNALING_LOG: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolvePort, reject) => {
