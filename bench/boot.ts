@@ -28,7 +28,7 @@ async function timeRestores(link: LinkKind): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    const restored = await bootGuest(link, { initialState: state });
+    const restored = await bootGuest(link, { snapshot: { kind: 'resume', state } });
     const rc = new ConsoleReader(restored);
     await rc.run(restored, 'echo alive');
     times.push(performance.now() - t0);

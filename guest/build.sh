@@ -13,7 +13,7 @@ KMAKE=(make ARCH=i386 CROSS_COMPILE=i686-linux-gnu-)
 
 install_packages() {
   local pkgs=(linux-source-6.1 gcc-i686-linux-gnu musl-dev:i386 busybox-static:i386
-              seabios bc bison flex libelf-dev cpio xz-utils lz4 make gcc)
+              seabios bc bison flex libelf-dev cpio xz-utils lz4 zstd make gcc)
   local missing=()
   dpkg --print-foreign-architectures | grep -qx i386 || dpkg --add-architecture i386
   for p in "${pkgs[@]}"; do
@@ -72,6 +72,17 @@ write_outputs() {
   cp "$BUILD/initramfs.cpio.lz4" "$OUT/initramfs.cpio.lz4"
   cp /usr/share/seabios/bios.bin "$OUT/bios.bin"
   cp /usr/share/seabios/vgabios-stdvga.bin "$OUT/vgabios-stdvga.bin"
+  write_manifest
+}
+
+build_snapshot() {
+  rm -f "$OUT/template.state.zst"
+  write_manifest
+  (cd "$ROOT" && npx tsx guest/snapshot.ts)
+  write_manifest
+}
+
+write_manifest() {
   node "$GUEST_DIR/manifest.mjs" "$OUT" \
     "linux-source-6.1=$(dpkg-query -W -f='${Version}' linux-source-6.1)" \
     "busybox-static=$(dpkg-query -W -f='${Version}' busybox-static:i386)" \
@@ -85,7 +96,8 @@ case "${1:-all}" in
   kernel) build_kernel ;;
   tapper) build_tapper ;;
   initramfs) build_tapper; build_initramfs ;;
-  all) build_kernel; build_tapper; build_initramfs; write_outputs ;;
+  all) build_kernel; build_tapper; build_initramfs; write_outputs; build_snapshot ;;
   outputs) write_outputs ;;
-  *) echo "usage: build.sh [all|kernel|tapper|initramfs|outputs]" >&2; exit 2 ;;
+  snapshot) build_snapshot ;;
+  *) echo "usage: build.sh [all|kernel|tapper|initramfs|outputs|snapshot]" >&2; exit 2 ;;
 esac

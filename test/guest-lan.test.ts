@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDhcpResponder, DHCP_SERVER_IP, DHCP_SERVER_MAC, isDhcpFromClient } from '../src/net/dhcp-responder.ts';
 import type { LinkKind, Vm } from '../src/vm/types.ts';
-import { bootGuest, ConsoleReader } from './support/guest.ts';
+import { bootGuest, ConsoleReader, loadTemplate } from './support/guest.ts';
 import { createLanHost, type LanHost } from './support/lan-host.ts';
 
 const GUEST_MAC = '52:54:00:ab:cd:ef';
@@ -17,11 +17,12 @@ interface Ctx {
   dhcp?: ReturnType<typeof createDhcpResponder>;
 }
 
-function lanSuite(link: Exclude<LinkKind, 'none'>, mtu: number): void {
-  const test = suite<Ctx>(`guest on a ${link} link (MTU ${mtu})`, {});
+function lanSuite(link: Exclude<LinkKind, 'none'>, mtu: number, start: 'boot' | 'template'): void {
+  const test = suite<Ctx>(`guest on a ${link} link (MTU ${mtu}, ${start === 'boot' ? 'booted' : 'restored from the template'})`, {});
 
   test.before(async (ctx) => {
-    const vm = await bootGuest(link, { mac: GUEST_MAC, mtu, consoleSize: { cols: 400, rows: 50 } });
+    const snapshot = start === 'template' ? { kind: 'template' as const, state: loadTemplate()! } : undefined;
+    const vm = await bootGuest(link, { mac: GUEST_MAC, mtu, consoleSize: { cols: 400, rows: 50 }, snapshot });
     const port = link === 'tty' ? vm.tty : vm.nic;
     const dhcp = createDhcpResponder({
       guestMac: GUEST_MAC,
@@ -76,6 +77,8 @@ function lanSuite(link: Exclude<LinkKind, 'none'>, mtu: number): void {
   test.run();
 }
 
-lanSuite('tty', 1500);
-lanSuite('nic', 1500);
-lanSuite('nic', 9000);
+lanSuite('tty', 1500, 'boot');
+lanSuite('nic', 1500, 'boot');
+lanSuite('nic', 9000, 'boot');
+lanSuite('tty', 1500, 'template');
+lanSuite('nic', 9000, 'template');

@@ -35,6 +35,7 @@ const stages = suite('stageLabel and stageFraction');
 stages('labels every stage', () => {
   assert.is(stageLabel('loading'), 'Downloading the guest');
   assert.is(stageLabel('kernel'), 'Booting Linux');
+  assert.is(stageLabel('restoring'), 'Restoring the snapshot');
   assert.is(stageLabel('prompt'), 'Ready');
   assert.is(stageLabel('stopped'), 'Stopped');
 });

@@ -28,6 +28,7 @@ export function progressFraction(loadedBytes: number, totalBytes: number): numbe
 const STAGE_LABELS: Readonly<Record<BootStage, string>> = {
   loading: 'Downloading the guest',
   booting: 'Starting the emulator',
+  restoring: 'Restoring the snapshot',
   kernel: 'Booting Linux',
   userspace: 'Starting the shell',
   prompt: 'Ready',
@@ -42,7 +43,8 @@ export function stageLabel(stage: BootStage): string {
 /** How far along the boot a stage is, 0 to 1, for the boot half of the progress bar. */
 export function stageFraction(stage: BootStage): number {
   const order: readonly BootStage[] = ['loading', 'booting', 'kernel', 'userspace', 'prompt'];
-  const i = order.indexOf(stage);
+  // A restored snapshot skips the kernel: it is as far along as a booted kernel.
+  const i = order.indexOf(stage === 'restoring' ? 'kernel' : stage);
   return i < 0 ? 0 : i / (order.length - 1);
 }
 

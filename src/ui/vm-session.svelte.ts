@@ -19,6 +19,8 @@ export interface VmSessionOptions {
   readonly mac: string;
   readonly imagesUrl: string;
   readonly start: (config: WorkerBootConfig) => WorkerVm;
+  /** `cold` skips the template snapshot and boots the kernel (`?boot=cold`); default `auto`. */
+  readonly boot?: 'auto' | 'cold';
 }
 
 /** The page's guest, observable by components. */
@@ -37,6 +39,7 @@ export class VmSession {
   private vm: WorkerVm | undefined;
   private readonly backlog = new ConsoleBacklog();
   private readonly imagesUrl: string;
+  private readonly boot: 'auto' | 'cold';
   private readonly startVm: (config: WorkerBootConfig) => WorkerVm;
   private frozenAtMs: number | null = null;
   private consoleSize: { cols: number; rows: number } | undefined;
@@ -47,6 +50,7 @@ export class VmSession {
     this.mac = options.mac;
     this.hostname = hostnameForMac(options.mac);
     this.imagesUrl = options.imagesUrl;
+    this.boot = options.boot ?? 'auto';
     this.startVm = options.start;
   }
 
@@ -65,6 +69,7 @@ export class VmSession {
       mtu: GUEST_MTU,
       hostname: this.hostname,
       consoleSize: this.consoleSize,
+      boot: this.boot,
     });
     this.vm = vm;
     this.cleanups.push(

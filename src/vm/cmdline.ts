@@ -13,8 +13,8 @@ export class VmConfigError extends RangeError {
   readonly code = 'ERR_VM_CONFIG';
 }
 
-/** Returns the kernel command line for `config`, or throws VmConfigError for a bad field. */
-export function buildCmdline(config: VmConfig): string {
+/** Checks the fields the guest is told about; throws VmConfigError for the first bad one. */
+export function validateVmConfig(config: VmConfig): void {
   if (!['tty', 'nic', 'none'].includes(config.link)) throw new VmConfigError(`bad link kind: ${config.link}`);
   if (!MAC_PATTERN.test(config.mac)) throw new VmConfigError(`bad MAC: ${config.mac}`);
   if (parseInt(config.mac.slice(0, 2), 16) & 1) throw new VmConfigError(`multicast MAC: ${config.mac}`);
@@ -22,6 +22,17 @@ export function buildCmdline(config: VmConfig): string {
     throw new VmConfigError(`bad MTU: ${config.mtu}`);
   }
   if (!HOSTNAME_PATTERN.test(config.hostname)) throw new VmConfigError(`bad hostname: ${config.hostname}`);
+  if (config.consoleSize) {
+    const { cols, rows } = config.consoleSize;
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1 || cols > 1000 || rows > 1000) {
+      throw new VmConfigError(`bad console size: ${cols}x${rows}`);
+    }
+  }
+}
+
+/** Returns the kernel command line for `config`, or throws VmConfigError for a bad field. */
+export function buildCmdline(config: VmConfig): string {
+  validateVmConfig(config);
   const words = [
     'console=ttyS0',
     'quiet',
@@ -34,16 +45,20 @@ export function buildCmdline(config: VmConfig): string {
     `peerlinux.mtu=${config.mtu}`,
     `peerlinux.hostname=${config.hostname}`,
   ];
-  if (config.consoleSize) {
-    const { cols, rows } = config.consoleSize;
-    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1 || cols > 1000 || rows > 1000) {
-      throw new VmConfigError(`bad console size: ${cols}x${rows}`);
-    }
-    words.push(`peerlinux.cols=${cols}`, `peerlinux.rows=${rows}`);
-  }
+  if (config.consoleSize) words.push(`peerlinux.cols=${config.consoleSize.cols}`, `peerlinux.rows=${config.consoleSize.rows}`);
+  if (config.settingsFromSerial) words.push('peerlinux.config=serial', 'init_on_free=1');
   if (config.extraCmdline) {
     if (!EXTRA_PATTERN.test(config.extraCmdline)) throw new VmConfigError('bad extra command line');
     words.push(config.extraCmdline);
   }
   return words.join(' ');
+}
+
+/** The one line of settings a template snapshot reads from ttyS2 (see guest/rootfs/etc/init.d/settings). */
+export function buildSettingsLine(config: VmConfig, nowMs: number): string {
+  validateVmConfig(config);
+  const words = [`link=${config.link}`, `mac=${config.mac}`, `mtu=${config.mtu}`, `hostname=${config.hostname}`];
+  if (config.consoleSize) words.push(`cols=${config.consoleSize.cols}`, `rows=${config.consoleSize.rows}`);
+  words.push(`time=${Math.floor(nowMs / 1000)}`);
+  return words.join(' ') + '\n';
 }

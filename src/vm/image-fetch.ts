@@ -13,10 +13,10 @@ export interface ManifestEntry {
 }
 
 /** The manifest's file for each role. */
-export type ManifestFiles = { readonly [K in keyof GuestImages]: ManifestEntry };
+export type ManifestFiles = { readonly [K in keyof GuestImages]-?: ManifestEntry };
 
 /** The image bytes, one ArrayBuffer per role. */
-export type ImageBuffers = { readonly [K in keyof GuestImages]: ArrayBuffer };
+export type ImageBuffers = { readonly [K in keyof GuestImages]-?: ArrayBuffer };
 
 /** Download progress across all images. */
 export interface ImageProgress {
@@ -127,4 +127,49 @@ export async function fetchImages(
     ),
   );
   return Object.fromEntries(IMAGE_ROLES.map((role, i) => [role, buffers[i]])) as unknown as ImageBuffers;
+}
+
+/** What a template restore needs: the two BIOS images and the snapshot. */
+export interface TemplateBuffers {
+  readonly bios: ArrayBuffer;
+  readonly vgaBios: ArrayBuffer;
+  readonly template: ArrayBuffer;
+}
+
+/**
+ * Fetches the template snapshot and the BIOS images, or resolves undefined when manifest.json
+ * lists no template or one saved by another v86 version than `v86Version` (it would not restore).
+ */
+export async function fetchTemplate(
+  baseUrl: string,
+  v86Version: string,
+  onProgress: (progress: ImageProgress) => void,
+  fetchFn: typeof fetch = fetch,
+): Promise<TemplateBuffers | undefined> {
+  const res = await fetchFn(new URL('manifest.json', baseUrl).href);
+  if (!res.ok) throw new ImageFetchError('ERR_IMAGE_HTTP', `manifest.json: HTTP ${res.status}`);
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch {
+    throw new ImageFetchError('ERR_BAD_MANIFEST', 'manifest.json is not JSON');
+  }
+  const files = parseManifest(json);
+  const m = json as { v86?: unknown; files: Record<string, unknown> };
+  if (m.files.template === undefined || m.v86 !== v86Version) return undefined;
+  const template = parseEntry(m.files.template);
+  if (!template) throw new ImageFetchError('ERR_BAD_MANIFEST', 'bad entry for template');
+  const wanted = [files.bios, files.vgaBios, template];
+  const totalBytes = wanted.reduce((sum, e) => sum + e.size, 0);
+  let loadedBytes = 0;
+  onProgress({ loadedBytes, totalBytes });
+  const [bios, vgaBios, state] = await Promise.all(
+    wanted.map((entry) =>
+      download(new URL(entry.name, baseUrl).href, entry, fetchFn, (n) => {
+        loadedBytes += n;
+        onProgress({ loadedBytes, totalBytes });
+      }),
+    ),
+  );
+  return { bios, vgaBios, template: state };
 }

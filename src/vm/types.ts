@@ -11,8 +11,9 @@ export type ImageSource = { readonly url: string } | { readonly buffer: ArrayBuf
 export interface GuestImages {
   readonly bios: ImageSource;
   readonly vgaBios: ImageSource;
-  readonly kernel: ImageSource;
-  readonly initrd: ImageSource;
+  /** Needed unless the VM starts from a snapshot. */
+  readonly kernel?: ImageSource;
+  readonly initrd?: ImageSource;
 }
 
 /** Everything needed to boot one guest. */
@@ -30,14 +31,21 @@ export interface VmConfig {
   readonly memoryMiB?: number;
   /** The console's size, so the guest's `stty` matches the terminal that shows it. */
   readonly consoleSize?: { readonly cols: number; readonly rows: number };
-  /** A saved machine (from `Vm.saveState`) to resume instead of booting; same images and memory. */
-  readonly initialState?: ArrayBuffer;
+  /**
+   * A saved machine to start from instead of booting. `resume` continues exactly the machine that
+   * was saved (from `Vm.saveState`, same config). `template` is a snapshot made by
+   * `guest/snapshot.ts`, parked before its network came up: the host hands it this config's link,
+   * MAC, MTU, hostname, console size and the time, and it goes on as if it had booted with them.
+   */
+  readonly snapshot?: { readonly kind: 'resume' | 'template'; readonly state: ArrayBuffer };
+  /** Boot to a prompt that waits for its settings on ttyS2 (how a template snapshot is made). */
+  readonly settingsFromSerial?: boolean;
   /** Extra kernel command line words, appended last. */
   readonly extraCmdline?: string;
 }
 
 /** Boot progress as the host sees it, in order. */
-export type BootStage = 'loading' | 'booting' | 'kernel' | 'userspace' | 'prompt' | 'stopped';
+export type BootStage = 'loading' | 'booting' | 'restoring' | 'kernel' | 'userspace' | 'prompt' | 'stopped';
 
 /** Counters a frame port keeps; every drop is counted by reason. */
 export interface FramePortCounters {

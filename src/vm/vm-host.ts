@@ -8,7 +8,7 @@
 import { V86 } from 'v86';
 import type { V86Image, V86Options } from 'v86';
 import { encodeTtyFrame, TtyFrameDecoder } from '../net/tty-framing.ts';
-import { buildCmdline } from './cmdline.ts';
+import { buildCmdline, buildSettingsLine, MAX_MTU, validateVmConfig, VmConfigError } from './cmdline.ts';
 import { createFramePort, type FramePortSink } from './frame-port.ts';
 import { PromptWatcher } from './prompt-watcher.ts';
 import type { BootStage, FramePort, ImageSource, RawSerial, Vm, VmConfig, VmConsole } from './types.ts';
@@ -17,6 +17,7 @@ import type { BootStage, FramePort, ImageSource, RawSerial, Vm, VmConfig, VmCons
 export const DEFAULT_MEMORY_MIB = 96;
 const MIB = 1024 * 1024;
 const SERIAL_TTY = 1;
+const SERIAL_SETTINGS = 2;
 
 interface V86Bus {
   send(name: string, value: unknown): void;
@@ -37,26 +38,32 @@ export async function startVm(config: VmConfig): Promise<Vm> {
     vga_memory_size: 2 * MIB,
     bios: toV86Image(config.images.bios),
     vga_bios: toV86Image(config.images.vgaBios),
-    bzimage: toV86Image(config.images.kernel),
-    initrd: toV86Image(config.images.initrd),
-    cmdline: buildCmdline(config),
     autostart: true,
     disable_keyboard: true,
     disable_mouse: true,
     disable_speaker: true,
     uart1: true,
-    net_device: { type: 'virtio', mtu: config.mtu },
+    uart2: true,
+    // The device offers the largest MTU; the guest sets its interface's own from the config.
+    net_device: { type: 'virtio', mtu: MAX_MTU },
   };
-  if (config.initialState) {
-    options.initial_state = { buffer: config.initialState };
+  if (config.snapshot) {
+    validateVmConfig(config);
+    options.initial_state = { buffer: config.snapshot.state };
     // Keep the NIC's MAC as the saved guest knew it; otherwise v86 gives the restored NIC a new one.
     options.preserve_mac_from_state_image = true;
+  } else {
+    if (!config.images.kernel || !config.images.initrd) throw new VmConfigError('a boot needs kernel and initrd images');
+    options.bzimage = toV86Image(config.images.kernel);
+    options.initrd = toV86Image(config.images.initrd);
+    options.cmdline = buildCmdline(config);
   }
   const emulator = new V86(options);
   const vm = new V86Vm(emulator, config);
   // Input written before the images (or the saved state) are loaded would be lost.
   await new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', () => resolve()));
-  if (config.initialState) vm.markRestored();
+  if (config.snapshot?.kind === 'resume') vm.markResumed();
+  if (config.snapshot?.kind === 'template') vm.sendSettings(buildSettingsLine(config, Date.now()));
   return vm;
 }
 
@@ -80,6 +87,7 @@ class V86Vm implements Vm {
   private ttyBatchLen = 0;
   private flushQueued = false;
   private destroyed = false;
+  private restoringTemplate = false;
 
   constructor(private readonly emulator: V86, config: VmConfig) {
     this.bus = (emulator as unknown as { bus: V86Bus }).bus;
@@ -133,8 +141,15 @@ class V86Vm implements Vm {
   }
 
   /** A VM resumed from a saved state is at its prompt already (it was saved there). */
-  markRestored(): void {
+  markResumed(): void {
     this.setStage('prompt');
+  }
+
+  /** Hands a template snapshot its settings; it greets the console, and we ask for a fresh prompt. */
+  sendSettings(line: string): void {
+    this.restoringTemplate = true;
+    this.setStage('restoring');
+    this.emulator.serial_send_bytes(SERIAL_SETTINGS, new TextEncoder().encode(line));
   }
 
   onStage(listener: (stage: BootStage) => void): () => void {
@@ -164,6 +179,7 @@ class V86Vm implements Vm {
   async restoreState(state: ArrayBuffer): Promise<void> {
     await this.emulator.restore_state(state);
     this.prompt.reset();
+    this.restoringTemplate = false;
     this.setStage('prompt');
   }
 
@@ -197,8 +213,11 @@ class V86Vm implements Vm {
     if (this.stageNow !== 'prompt') {
       const seen = this.prompt.feed(bytes);
       if (seen === 'prompt') this.setStage('prompt');
-      else if (seen === 'userspace' && this.stageNow !== 'userspace') this.setStage('userspace');
-      else if (this.stageNow === 'booting') this.setStage('kernel');
+      else if (seen === 'userspace' && this.stageNow !== 'userspace') {
+        this.setStage('userspace');
+        // The restored shell printed its prompt before the snapshot: an empty line gets a new one.
+        if (this.restoringTemplate) this.emulator.serial0_send('\r');
+      } else if (this.stageNow === 'booting') this.setStage('kernel');
     }
     for (const l of [...this.outputListeners]) l(bytes);
   }

@@ -25,6 +25,8 @@ export interface WorkerBootConfig {
   /** The terminal's size at boot, so the guest's `stty` matches it. */
   readonly consoleSize?: { readonly cols: number; readonly rows: number };
   readonly extraCmdline?: string;
+  /** `auto` restores the template snapshot when the images have a usable one; `cold` always boots. */
+  readonly boot?: 'auto' | 'cold';
 }
 
 /** Messages from the page to the worker. */
@@ -91,7 +93,8 @@ function parseBootConfig(c: unknown): WorkerBootConfig | undefined {
     typeof c.hostname === 'string' &&
     isOptional(c.memoryMiB, isCount) &&
     isOptional(c.consoleSize, (v) => isRecord(v) && isCount(v.cols) && isCount(v.rows)) &&
-    isOptional(c.extraCmdline, (v) => typeof v === 'string');
+    isOptional(c.extraCmdline, (v) => typeof v === 'string') &&
+    isOptional(c.boot, (v) => v === 'auto' || v === 'cold');
   return ok ? (c as unknown as WorkerBootConfig) : undefined;
 }
 

@@ -4,7 +4,7 @@
 //
 //   page ──postMessage──> serveVm ── startVm/console.write/port.send ──> Vm (v86)
 //   page <──postMessage── serveVm <── onOutput/onStage/onFrame ────────── Vm
-import type { ImageBuffers, ImageProgress } from './image-fetch.ts';
+import type { ImageBuffers, ImageProgress, TemplateBuffers } from './image-fetch.ts';
 import type { BootStage, Vm, VmConfig } from './types.ts';
 import { type MessageEndpoint, type PortName, type WorkerBootConfig, type WorkerMessage, parsePageMessage } from './worker-protocol.ts';
 
@@ -12,6 +12,8 @@ import { type MessageEndpoint, type PortName, type WorkerBootConfig, type Worker
 export interface WorkerServerDeps {
   startVm(config: VmConfig): Promise<Vm>;
   fetchImages(baseUrl: string, onProgress: (progress: ImageProgress) => void): Promise<ImageBuffers>;
+  /** The template snapshot and BIOS images, or undefined when there is no usable template. */
+  fetchTemplate?(baseUrl: string, onProgress: (progress: ImageProgress) => void): Promise<TemplateBuffers | undefined>;
   /** v86.wasm's URL when the boot config names none. */
   readonly wasmUrl: string;
 }
@@ -19,6 +21,8 @@ export interface WorkerServerDeps {
 /** Counters of what the worker refused or dropped, by reason. */
 export interface WorkerServerCounters {
   badMessages: number;
+  /** Template restores that failed (the worker then booted the guest instead). */
+  templateFailures: number;
   consoleBytesDropped: number;
   framesDropped: number;
 }
@@ -41,8 +45,9 @@ function messageOf(err: unknown): string {
 
 /** Serves one Vm over `endpoint` until the worker ends. */
 export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): WorkerServer {
-  const counters: WorkerServerCounters = { badMessages: 0, consoleBytesDropped: 0, framesDropped: 0 };
+  const counters: WorkerServerCounters = { badMessages: 0, consoleBytesDropped: 0, framesDropped: 0, templateFailures: 0 };
   const imageCache = new Map<string, Promise<ImageBuffers>>();
+  const templateCache = new Map<string, Promise<TemplateBuffers | undefined>>();
   let vm: Vm | undefined;
   let detach: (() => void)[] = [];
   let generation = -1;
@@ -106,10 +111,50 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
     }
   }
 
+  // Restores the template snapshot if there is a usable one; resolves undefined to fall back to a boot.
+  async function restoreTemplate(gen: number, config: WorkerBootConfig): Promise<Vm | undefined> {
+    if (config.boot === 'cold' || !deps.fetchTemplate) return undefined;
+    let pending = templateCache.get(config.imagesUrl);
+    if (!pending) {
+      pending = deps.fetchTemplate(config.imagesUrl, (p) => post({ type: 'progress', generation: gen, ...p }));
+      templateCache.set(config.imagesUrl, pending);
+      pending.catch(() => templateCache.delete(config.imagesUrl));
+    }
+    const t = await pending.catch(() => undefined);
+    if (!t || gen !== generation) return undefined;
+    try {
+      return await deps.startVm({
+        wasmPath: config.wasmUrl ?? deps.wasmUrl,
+        images: { bios: { buffer: t.bios.slice(0) }, vgaBios: { buffer: t.vgaBios.slice(0) } },
+        snapshot: { kind: 'template', state: t.template.slice(0) },
+        link: config.link,
+        mac: config.mac,
+        mtu: config.mtu,
+        hostname: config.hostname,
+        consoleSize: config.consoleSize,
+      });
+    } catch {
+      counters.templateFailures++;
+      return undefined;
+    }
+  }
+
   async function boot(gen: number, config: WorkerBootConfig): Promise<void> {
     await stopVm();
     if (gen !== generation) return;
     post({ type: 'stage', generation: gen, stage: 'loading' });
+    const restored = await restoreTemplate(gen, config);
+    if (gen !== generation) {
+      await restored?.destroy();
+      return;
+    }
+    if (restored) {
+      vm = restored;
+      vmGeneration = gen;
+      attach(restored, gen);
+      post({ type: 'stage', generation: gen, stage: restored.stage });
+      return;
+    }
     let images = imageCache.get(config.imagesUrl);
     if (!images) {
       images = deps.fetchImages(config.imagesUrl, (p) => post({ type: 'progress', generation: gen, ...p }));

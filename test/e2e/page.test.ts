@@ -48,20 +48,30 @@ function macShown(screenOrStatus: string): string {
   return m![1];
 }
 
-for (const link of ['tty', 'nic'] as const satisfies readonly LinkKind[]) {
-  page(`boots with link ${link}, runs uname -a and logs no errors`, async (ctx) => {
-    const { tab, errors } = await openPage(ctx, link === 'tty' ? '' : `?link=${link}`);
+// `auto` restores the template snapshot (the default); `cold` boots the kernel (`?boot=cold`).
+const BOOTS: [LinkKind, 'auto' | 'cold'][] = [['tty', 'auto'], ['nic', 'auto'], ['tty', 'cold']];
+for (const [link, boot] of BOOTS) {
+  page(`${boot === 'auto' ? 'restores' : 'boots'} with link ${link}, runs uname -a and logs no errors`, async (ctx) => {
+    const params = new URLSearchParams();
+    if (link !== 'tty') params.set('link', link);
+    if (boot === 'cold') params.set('boot', 'cold');
+    const { tab, errors } = await openPage(ctx, params.size ? `?${params}` : '');
     try {
       const screen = await run(tab, 'uname -a', /^Linux peer-[0-9a-f]{4} \S+ .* i686 GNU\/Linux$/m);
       assert.match(screen, /i686/);
       assert.is(await tab.inputValue('[data-testid=link-select]'), link);
       const status = await tab.textContent('[data-testid=status]');
       const mac = macShown(status ?? '');
-      // The page booted the guest with the chosen link and its own MAC and terminal size.
+      // The guest took the chosen link and the page's own MAC and terminal size, whether it
+      // booted with them on its command line or a restored template was handed them on ttyS2.
+      const env = await run(tab, 'cat /run/peerlinux/env; echo ENV_END', /^ENV_END$/m);
+      assert.match(env, new RegExp(`^link=${link}$`, 'm'));
+      assert.match(env, new RegExp(`^mac=${mac}$`, 'm'));
+      assert.match(env, boot === 'auto' ? /^config=applied$/m : /^config=cmdline$/m);
       // One word per line, so no word is split where the terminal wraps.
-      const words = await run(tab, "tr ' ' '\\n' </proc/cmdline; echo END", /^END$/m);
-      assert.match(words, new RegExp(`^peerlinux\\.link=${link}$`, 'm'));
-      assert.match(words, new RegExp(`^peerlinux\\.mac=${mac}$`, 'm'));
+      const words = await run(tab, "tr ' ' '\\n' </proc/cmdline; echo CMDLINE_END", /^CMDLINE_END$/m);
+      if (boot === 'auto') assert.match(words, /^peerlinux\.config=serial$/m);
+      else assert.match(words, new RegExp(`^peerlinux\\.link=${link}$`, 'm'));
       const size = await run(tab, 'echo SIZE=$(stty size)', /^SIZE=\d+ \d+$/m);
       const [rows, cols] = /^SIZE=(\d+) (\d+)$/m.exec(size)!.slice(1).map(Number);
       const rowsShown = await tab.evaluate(() => document.querySelectorAll('.xterm-rows > div').length);
@@ -78,13 +88,13 @@ page('the link select reboots the guest with the other link and records it in th
   const { tab, errors } = await openPage(ctx, '');
   try {
     await tab.selectOption('[data-testid=link-select]', 'nic');
-    assert.match(tab.url(), /\?link=nic$/);
+    assert.match(tab.url(), /\?link=nic(#.*)?$/);
     // A reset clears the screen, so the next prompt on it is the new guest's.
     await waitForPrompt(tab, BOOT_TIMEOUT_MS);
     await waitForScreen(tab, PROMPT_LINE, BOOT_TIMEOUT_MS);
-    const words = await run(tab, "tr ' ' '\\n' </proc/cmdline; echo END", /^END$/m);
-    assert.match(words, /^peerlinux\.link=nic$/m);
-    assert.not.match(words, /^peerlinux\.link=tty$/m);
+    const env = await run(tab, 'cat /run/peerlinux/env; echo END', /^END$/m);
+    assert.match(env, /^link=nic$/m);
+    assert.not.match(env, /^link=tty$/m);
     assert.equal(errors, []);
   } finally {
     await tab.close();

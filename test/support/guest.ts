@@ -7,7 +7,8 @@ import { startVm } from '../../src/vm/vm-host.ts';
 import type { GuestImages, LinkKind, Vm, VmConfig } from '../../src/vm/types.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const IMAGES_DIR = join(ROOT, 'public', 'images');
+/** Where the committed guest images live. */
+export const IMAGES_DIR = join(ROOT, 'public', 'images');
 const require = createRequire(import.meta.url);
 
 /** Absolute path of v86.wasm, as v86 under Node needs it. */
@@ -18,8 +19,15 @@ function file(name: string): { buffer: ArrayBuffer } {
   return { buffer: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer };
 }
 
+interface ManifestFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
 interface Manifest {
-  files: Record<'bios' | 'vgaBios' | 'kernel' | 'initrd', { name: string; size: number; sha256: string }>;
+  files: Record<'bios' | 'vgaBios' | 'kernel' | 'initrd', ManifestFile> & { template?: ManifestFile };
+  v86?: string;
 }
 
 /** public/images/manifest.json: each guest file's name, size and sha256. */
@@ -91,4 +99,10 @@ export class ConsoleReader {
       return !m;
     });
   }
+}
+
+/** The committed template snapshot (see guest/snapshot.ts), or undefined if there is none. */
+export function loadTemplate(): ArrayBuffer | undefined {
+  const t = readManifest().files.template;
+  return t ? file(t.name).buffer : undefined;
 }
