@@ -7,20 +7,11 @@ import { encodeTtyFrame, TtyFrameDecoder } from '../src/net/tty-framing.ts';
 import type { Vm } from '../src/vm/types.ts';
 import { bootGuest, ConsoleReader } from './support/guest.ts';
 import { arpRequest } from './support/frames.ts';
+import { concat } from './support/bytes.ts';
 
 const GUEST_MAC = '52:54:00:12:34:56';
 // Wide enough that busybox never wraps an echoed command line.
 const WIDE = { cols: 400, rows: 50 };
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 const tty = suite<{ vm?: Vm; con?: ConsoleReader; raw: Uint8Array[] }>('startVm link=tty', { raw: [] });
 
@@ -52,10 +43,10 @@ tty('has /dev/ttyS1 and tapper on it with our MAC and MTU', async ({ vm, con }) 
 
 tty('tapper frames are byte-identical to encodeTtyFrame', ({ raw }) => {
   // By now the guest has sent DHCP DISCOVERs. Re-encode what we decoded: it must be the raw stream.
-  const stream = concat(raw);
+  const stream = concat(...raw);
   const frames = new TtyFrameDecoder().push(stream);
   assert.ok(frames.length >= 1, 'the guest sent at least one frame');
-  const reencoded = concat(frames.map(encodeTtyFrame));
+  const reencoded = concat(...frames.map(encodeTtyFrame));
   // The stream may end mid-frame; compare the whole frames it holds.
   assert.equal(stream.subarray(0, reencoded.length), reencoded);
 });
@@ -70,7 +61,7 @@ tty('tapper drops corrupt input, counts it, and decodes the next good frame', as
   const off = vm!.tty.onFrame((f) => {
     if (f[12] === 0x08 && f[13] === 0x06 && f[21] === 2) replies.push(f);
   });
-  vm!.ttyRaw!.write(concat([garbage, flipped, encodeTtyFrame(request)]));
+  vm!.ttyRaw!.write(concat(garbage, flipped, encodeTtyFrame(request)));
   await con!.run(vm!, 'sleep 1');
   off();
   assert.is(replies.length, 1, 'exactly one ARP reply: to the good copy');

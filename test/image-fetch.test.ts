@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fetchImages, ImageFetchError, parseManifest } from '../src/vm/image-fetch.ts';
+import { fetchImages, fetchTemplate, ImageFetchError, parseManifest } from '../src/vm/image-fetch.ts';
 
 const IMAGE_FILES = { bios: 'bios.bin', vgaBios: 'vgabios-stdvga.bin', kernel: 'bzImage', initrd: 'initramfs.cpio.lz4' };
 
@@ -10,6 +10,7 @@ const BODIES: Record<string, Uint8Array> = {
   'vgabios-stdvga.bin': new Uint8Array(200).fill(2),
   bzImage: new Uint8Array(1000).fill(3),
   'initramfs.cpio.lz4': new Uint8Array(500).fill(4),
+  'template.state.zst': new Uint8Array(700).fill(5),
 };
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const entry = (name: string) => ({ name, size: BODIES[name].length, sha256: sha(BODIES[name]) });
@@ -112,3 +113,41 @@ for (const [name, site, code] of FAILURES) {
 
 parse.run();
 fetchSuite.run();
+
+const templateSuite = suite('fetchTemplate');
+const WITH_TEMPLATE = { ...MANIFEST, v86: '0.5.462', files: { ...MANIFEST.files, template: entry('template.state.zst') } };
+const siteWith = (manifest: unknown) => ({ 'manifest.json': manifest, ...BODIES });
+
+templateSuite('downloads the BIOS images and the template, not the kernel or initrd', async () => {
+  const { fetch, urls } = fakeFetch(siteWith(WITH_TEMPLATE));
+  const progress: number[] = [];
+  const t = await fetchTemplate('http://x/images/', '0.5.462', (p) => progress.push(p.loadedBytes), fetch);
+  assert.ok(t);
+  assert.equal(new Uint8Array(t!.template), BODIES['template.state.zst']);
+  assert.equal(new Uint8Array(t!.bios), BODIES['bios.bin']);
+  assert.equal(new Uint8Array(t!.vgaBios), BODIES['vgabios-stdvga.bin']);
+  assert.equal(urls.map((u) => u.slice('http://x/images/'.length)).sort(), ['bios.bin', 'manifest.json', 'template.state.zst', 'vgabios-stdvga.bin']);
+  assert.is(progress.at(-1), 300 + 200 + 700);
+});
+
+const NO_TEMPLATE: [string, unknown][] = [
+  ['the manifest lists no template', { ...MANIFEST, v86: '0.5.462' }],
+  ['the template was saved by another v86', { ...WITH_TEMPLATE, v86: '0.5.400' }],
+  ['the manifest names no v86 version', { ...WITH_TEMPLATE, v86: undefined }],
+];
+for (const [name, manifest] of NO_TEMPLATE) {
+  templateSuite(`resolves undefined when ${name}, downloading nothing else`, async () => {
+    const { fetch, urls } = fakeFetch(siteWith(manifest));
+    assert.is(await fetchTemplate('http://x/images/', '0.5.462', () => undefined, fetch), undefined);
+    assert.equal(urls, ['http://x/images/manifest.json']);
+  });
+}
+
+templateSuite('rejects a malformed template entry with ERR_BAD_MANIFEST', async () => {
+  const { fetch } = fakeFetch(siteWith({ ...WITH_TEMPLATE, files: { ...WITH_TEMPLATE.files, template: { name: '../x', size: 1, sha256: 'a' } } }));
+  const err = await fetchTemplate('http://x/images/', '0.5.462', () => undefined, fetch).catch((e: unknown) => e);
+  assert.instance(err, ImageFetchError);
+  assert.is((err as ImageFetchError).code, 'ERR_BAD_MANIFEST');
+});
+
+templateSuite.run();

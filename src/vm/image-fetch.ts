@@ -99,33 +99,44 @@ async function download(url: string, entry: ManifestEntry, fetchFn: typeof fetch
   return out.buffer;
 }
 
-/** Fetches manifest.json under `baseUrl`, then the four images in parallel, calling `onProgress` as bytes arrive. */
-export async function fetchImages(
-  baseUrl: string,
-  onProgress: (progress: ImageProgress) => void,
-  fetchFn: typeof fetch = fetch,
-): Promise<ImageBuffers> {
+async function fetchManifest(baseUrl: string, fetchFn: typeof fetch): Promise<unknown> {
   const res = await fetchFn(new URL('manifest.json', baseUrl).href);
   if (!res.ok) throw new ImageFetchError('ERR_IMAGE_HTTP', `manifest.json: HTTP ${res.status}`);
-  let json: unknown;
   try {
-    json = await res.json();
+    return await res.json();
   } catch {
     throw new ImageFetchError('ERR_BAD_MANIFEST', 'manifest.json is not JSON');
   }
-  const files = parseManifest(json);
-  const wanted = IMAGE_ROLES.map((role) => files[role]);
-  const totalBytes = wanted.reduce((sum, e) => sum + e.size, 0);
+}
+
+// Downloads `entries` in parallel, reporting progress across all of them.
+async function downloadAll(
+  baseUrl: string,
+  entries: readonly ManifestEntry[],
+  onProgress: (progress: ImageProgress) => void,
+  fetchFn: typeof fetch,
+): Promise<ArrayBuffer[]> {
+  const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
   let loadedBytes = 0;
   onProgress({ loadedBytes, totalBytes });
-  const buffers = await Promise.all(
-    wanted.map((entry) =>
+  return Promise.all(
+    entries.map((entry) =>
       download(new URL(entry.name, baseUrl).href, entry, fetchFn, (n) => {
         loadedBytes += n;
         onProgress({ loadedBytes, totalBytes });
       }),
     ),
   );
+}
+
+/** Fetches manifest.json under `baseUrl`, then the four images in parallel, calling `onProgress` as bytes arrive. */
+export async function fetchImages(
+  baseUrl: string,
+  onProgress: (progress: ImageProgress) => void,
+  fetchFn: typeof fetch = fetch,
+): Promise<ImageBuffers> {
+  const files = parseManifest(await fetchManifest(baseUrl, fetchFn));
+  const buffers = await downloadAll(baseUrl, IMAGE_ROLES.map((role) => files[role]), onProgress, fetchFn);
   return Object.fromEntries(IMAGE_ROLES.map((role, i) => [role, buffers[i]])) as unknown as ImageBuffers;
 }
 
@@ -146,30 +157,12 @@ export async function fetchTemplate(
   onProgress: (progress: ImageProgress) => void,
   fetchFn: typeof fetch = fetch,
 ): Promise<TemplateBuffers | undefined> {
-  const res = await fetchFn(new URL('manifest.json', baseUrl).href);
-  if (!res.ok) throw new ImageFetchError('ERR_IMAGE_HTTP', `manifest.json: HTTP ${res.status}`);
-  let json: unknown;
-  try {
-    json = await res.json();
-  } catch {
-    throw new ImageFetchError('ERR_BAD_MANIFEST', 'manifest.json is not JSON');
-  }
+  const json = await fetchManifest(baseUrl, fetchFn);
   const files = parseManifest(json);
   const m = json as { v86?: unknown; files: Record<string, unknown> };
   if (m.files.template === undefined || m.v86 !== v86Version) return undefined;
   const template = parseEntry(m.files.template);
   if (!template) throw new ImageFetchError('ERR_BAD_MANIFEST', 'bad entry for template');
-  const wanted = [files.bios, files.vgaBios, template];
-  const totalBytes = wanted.reduce((sum, e) => sum + e.size, 0);
-  let loadedBytes = 0;
-  onProgress({ loadedBytes, totalBytes });
-  const [bios, vgaBios, state] = await Promise.all(
-    wanted.map((entry) =>
-      download(new URL(entry.name, baseUrl).href, entry, fetchFn, (n) => {
-        loadedBytes += n;
-        onProgress({ loadedBytes, totalBytes });
-      }),
-    ),
-  );
+  const [bios, vgaBios, state] = await downloadAll(baseUrl, [files.bios, files.vgaBios, template], onProgress, fetchFn);
   return { bios, vgaBios, template: state };
 }
