@@ -82,6 +82,36 @@ send('drops and counts frames it cannot carry, without throwing', async () => {
   b.destroy();
 });
 
+send('with lossRate drops exactly the frames whose random draw is under the rate, as injectedLoss', async () => {
+  const draws = [0.5, 0.049, 0.05, 0.0, 0.99, 0.01];
+  let k = 0;
+  const { a, b, toB } = await connectPair({ lossRate: 0.05, lossRandom: () => draws[k++] });
+  const sent = draws.map((_, i) => frameOf(60, i));
+  assert.equal(sent.map((f) => a.sendFrame(f)), [true, false, true, false, true, false]);
+  assert.equal(a.counters.dropped, { injectedLoss: 3 });
+  assert.is(a.counters.framesOut, 3);
+  await until(() => toB.length === 3);
+  assert.equal(toB.map((f) => Array.from(f)), [sent[0], sent[2], sent[4]].map((f) => Array.from(f)));
+  // Changed on the live link: 0 sends everything without drawing; control pings never count.
+  a.lossRate = 0;
+  assert.is(a.sendFrame(frameOf(60, 9)), true);
+  assert.is(k, draws.length);
+  assert.equal(b.counters.dropped, {});
+  a.destroy();
+  b.destroy();
+});
+
+send('refuses a lossRate outside 0 to 1 with ERR_BAD_LOSS_RATE', () => {
+  const isCode = (e: Error & { code?: string }) => e instanceof RangeError && e.code === 'ERR_BAD_LOSS_RATE';
+  for (const rate of [-0.1, 1.5, NaN]) {
+    assert.throws(() => new PeerLink({ initiator: true, wrtc: nodeWrtc, lossRate: rate }), isCode);
+  }
+  const link = new PeerLink({ initiator: true, wrtc: nodeWrtc });
+  assert.throws(() => (link.lossRate = 2), isCode);
+  assert.is(link.lossRate, 0);
+  link.destroy();
+});
+
 send('drops and counts once the channel buffer is over the limit; every sent frame arrives', async () => {
   const limit = 64 * 1024;
   const { a, b, toB } = await connectPair({ maxBufferedBytes: limit });

@@ -40,7 +40,7 @@ export interface MeshOptions {
   /** 0 turns RTT pings off. */
   readonly rttIntervalMs?: number;
   /** Passed to every link (buffer limit, connect timeout, clock). */
-  readonly link?: Partial<Pick<PeerLinkOptions, 'maxBufferedBytes' | 'connectTimeoutMs' | 'now'>>;
+  readonly link?: Partial<Pick<PeerLinkOptions, 'maxBufferedBytes' | 'connectTimeoutMs' | 'now' | 'lossRate' | 'lossRandom'>>;
   readonly random?: () => number;
 }
 

@@ -38,7 +38,7 @@ export interface LinkCounters {
   bytesIn: number;
   framesOut: number;
   bytesOut: number;
-  /** Outgoing frames not sent: `notOpen`, `bufferFull`, `badLength`, `sendError`. */
+  /** Outgoing frames not sent: `notOpen`, `bufferFull`, `badLength`, `sendError`, `injectedLoss`. */
   dropped: Record<string, number>;
   /** Incoming messages dropped: `runt`, `tooLong`, `badControl`. The link stays up. */
   badIn: Record<string, number>;
@@ -57,6 +57,11 @@ export interface PeerLinkOptions {
   readonly connectTimeoutMs?: number;
   /** Clock for RTT, in milliseconds. */
   readonly now?: () => number;
+  /** Test and bench only: the fraction (0 to 1) of outgoing frames dropped on purpose and counted
+   * as `injectedLoss`, to see how guests cope with a lossy link. Default 0. */
+  readonly lossRate?: number;
+  /** Random source for `lossRate`, values in [0, 1); default Math.random. */
+  readonly lossRandom?: () => number;
 }
 
 /** Events of a link. */
@@ -96,6 +101,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   rttMs: number | null = null;
   readonly counters: LinkCounters = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: {}, badIn: {} };
   private readonly peer: Peer;
+  private injectedLossRate = 0;
+  private readonly lossRandom: () => number;
   private readonly maxBufferedBytes: number;
   private readonly now: () => number;
   private readonly pings = new Map<number, number>();
@@ -106,6 +113,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     super();
     this.maxBufferedBytes = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
     this.now = options.now ?? (() => performance.now());
+    this.lossRandom = options.lossRandom ?? Math.random;
+    this.lossRate = options.lossRate ?? 0;
     const unordered = options.channelMode === 'unordered';
     const peer = new SimplePeer({
       initiator: options.initiator,
@@ -145,6 +154,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     const channel = this.peer._channel;
     if (this.state !== 'open' || !channel || channel.readyState !== 'open') return this.drop('notOpen');
     if (frame.length < ETHERNET_HEADER_BYTES || frame.length > MAX_FRAME_BYTES) return this.drop('badLength');
+    if (this.injectedLossRate > 0 && this.lossRandom() < this.injectedLossRate) return this.drop('injectedLoss');
     if (channel.bufferedAmount + frame.length > this.maxBufferedBytes) return this.drop('bufferFull');
     try {
       channel.send(frame);
@@ -180,6 +190,17 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   /** Sends one message as is, bypassing every check: for tests of the receiver's input checks. */
   sendRaw(data: Uint8Array | string): void {
     this.peer._channel?.send(data);
+  }
+
+  /** Test and bench only: the fraction of outgoing frames dropped on purpose (see PeerLinkOptions). */
+  get lossRate(): number {
+    return this.injectedLossRate;
+  }
+
+  /** Changes the injected loss on a live link; throws RangeError ERR_BAD_LOSS_RATE outside 0 to 1. */
+  set lossRate(rate: number) {
+    if (!(rate >= 0 && rate <= 1)) throw Object.assign(new RangeError(`lossRate must be between 0 and 1, not ${rate}`), { code: 'ERR_BAD_LOSS_RATE' });
+    this.injectedLossRate = rate;
   }
 
   /** Bytes queued in the data channel right now. */
