@@ -1,0 +1,90 @@
+// The measurement core of bench:lan: two guests that can reach each other, whatever carries their
+// frames; a ping from A to B (every RTT parsed) and a timed `wget` of a 4 MiB file that B serves.
+// Every wait is bounded twice: by busybox `timeout` in the guest and by the console wait here, so
+// a transfer that collapses is recorded as a timeout, never a hang.
+import { median, percentile } from '../lib/results.ts';
+
+/** Pings per measurement. */
+export const PING_COUNT = 20;
+/** Interval between pings, in seconds (busybox `ping -i`). */
+export const PING_INTERVAL_S = 0.2;
+/** Size of the file B serves and A fetches. */
+export const FILE_KIB = 4096;
+/** The guest gives up on a transfer after this long (busybox `timeout`). */
+export const WGET_TIMEOUT_S = 90;
+/** Port of B's busybox httpd. */
+export const HTTP_PORT = 8000;
+
+/** A guest the bench can type commands at: resolves with what the command printed. */
+export interface GuestShell {
+  readonly ip: string;
+  run(command: string, timeoutMs: number): Promise<string>;
+}
+
+/** Ping figures: RTTs in ms of the replies that came back. */
+export interface PingFigures {
+  sent: number;
+  received: number;
+  lossPercent: number;
+  medianMs: number | null;
+  p99Ms: number | null;
+}
+
+/** Throughput of one transfer, or why there is none. */
+export interface TransferFigures {
+  seconds: number | null;
+  mibPerSecond: number | null;
+  /** `ok`, `timeout` (the guest's bound fired), `failed` (wget exit code), `hung` (no answer in time). */
+  outcome: 'ok' | 'timeout' | 'failed' | 'hung';
+}
+
+/** Parses busybox ping output: every `time=` of a reply, the transmitted and received counts. */
+export function parsePing(out: string): PingFigures {
+  const rtts = [...out.matchAll(/seq=\d+ ttl=\d+ time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+  const counts = /(\d+) packets transmitted, (\d+) packets received/.exec(out);
+  const sent = counts ? Number(counts[1]) : PING_COUNT;
+  const received = counts ? Number(counts[2]) : rtts.length;
+  return {
+    sent,
+    received,
+    lossPercent: sent > 0 ? Math.round((1000 * (sent - received)) / sent) / 10 : 100,
+    medianMs: rtts.length ? round(median(rtts), 3) : null,
+    p99Ms: rtts.length ? round(percentile(rtts, 99), 3) : null,
+  };
+}
+
+/** Makes B's file and starts its web server (once per guest). */
+export async function serveFile(b: GuestShell): Promise<void> {
+  // 64 KiB of random bytes repeated: the path never compresses, and it takes a quarter of the
+  // guest time of reading 4 MiB from /dev/urandom.
+  const chunks = FILE_KIB / 64;
+  await b.run(`dd if=/dev/urandom of=/root/c bs=1024 count=64 2>/dev/null; for i in $(seq ${chunks}); do cat /root/c; done > /root/f; rm /root/c`, 60_000);
+  await b.run(`httpd -p ${HTTP_PORT} -h /root`, 10_000);
+}
+
+/** Pings B from A: `PING_COUNT` pings `PING_INTERVAL_S` apart. */
+export async function measurePing(a: GuestShell, b: GuestShell): Promise<PingFigures> {
+  const boundMs = (PING_COUNT * PING_INTERVAL_S + 10) * 1000;
+  const out = await a.run(`ping -c ${PING_COUNT} -i ${PING_INTERVAL_S} -W 3 ${b.ip}`, boundMs).catch(() => '');
+  return parsePing(out);
+}
+
+/** Fetches B's file from A with wget, timed from typing the command to seeing its end marker. */
+export async function measureTransfer(a: GuestShell, b: GuestShell): Promise<TransferFigures> {
+  const t0 = performance.now();
+  const out = await a
+    .run(`timeout ${WGET_TIMEOUT_S} wget -q -O /dev/null http://${b.ip}:${HTTP_PORT}/f; echo rc=$?`, (WGET_TIMEOUT_S + 20) * 1000)
+    .catch(() => null);
+  const seconds = (performance.now() - t0) / 1000;
+  if (out === null) return { seconds: null, mibPerSecond: null, outcome: 'hung' };
+  const rc = Number(/rc=(\d+)/.exec(out)?.[1] ?? -1);
+  // busybox timeout kills with SIGTERM: the shell reports 143.
+  if (rc === 143 || rc === 124) return { seconds: null, mibPerSecond: null, outcome: 'timeout' };
+  if (rc !== 0) return { seconds: null, mibPerSecond: null, outcome: 'failed' };
+  return { seconds: round(seconds, 2), mibPerSecond: round(FILE_KIB / 1024 / seconds, 3), outcome: 'ok' };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,44 @@
+// bench:lan's table: one line per configuration (runs of the same configuration averaged), with
+// throughput as a share of the direct wiring of the same link, in markdown for the README.
+import type { LanRow } from '../lan.ts';
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+const fmt = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? '-' : x.toFixed(digits));
+
+/** Prints the rows as a markdown table and returns it. */
+export function printTable(rows: readonly LanRow[]): string {
+  const groups = new Map<string, LanRow[]>();
+  for (const r of rows) {
+    const key = `${r.link}|${r.path}|${r.mode ?? ''}|${r.lossPercent}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const direct = new Map<string, number>();
+  const summary = [...groups.values()].map((g) => {
+    const ok = g.filter((r) => r.transfer?.outcome === 'ok');
+    const mibps = mean(ok.map((r) => r.transfer!.mibPerSecond!));
+    const failures = g.filter((r) => r.transfer?.outcome !== 'ok').map((r) => r.error ? 'error' : r.transfer?.outcome ?? 'error');
+    if (g[0].path === 'direct' && mibps !== null) direct.set(g[0].link, mibps);
+    return {
+      r: g[0],
+      medianMs: mean(g.flatMap((r) => (r.ping?.medianMs == null ? [] : [r.ping.medianMs]))),
+      p99Ms: mean(g.flatMap((r) => (r.ping?.p99Ms == null ? [] : [r.ping.p99Ms]))),
+      lost: mean(g.flatMap((r) => (r.ping ? [r.ping.lossPercent] : []))),
+      mibps,
+      note: failures.length ? `${failures.length}/${g.length} ${[...new Set(failures)].join(',')}` : '',
+    };
+  });
+  const lines = [
+    '| link | path | channel | frame loss | ping median ms | ping p99 ms | ping lost | wget 4 MiB, MiB/s | vs direct |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of summary) {
+    const d = direct.get(s.r.link);
+    const share = s.mibps !== null && d ? `${Math.round((100 * s.mibps) / d)}%` : '-';
+    lines.push(
+      `| ${s.r.link} | ${s.r.path} | ${s.r.mode ?? '-'} | ${s.r.lossPercent}% | ${fmt(s.medianMs, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.lost, 0)}% | ${fmt(s.mibps, 2)}${s.note ? ` (${s.note})` : ''} | ${share} |`,
+    );
+  }
+  const table = lines.join('\n');
+  console.log('\n' + table + '\n');
+  return table;
+}
