@@ -87,6 +87,8 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  // dnsmasq from host-setup is a daemon, not our child: without teardown it outlives the namespace.
+  if (topo) lab.tryExec(topo.gw, 'env', [...hostEnv(stateDir), 'bash', 'gateway/host-teardown.sh']);
   await lab.cleanup();
   rmSync(stateDir, { recursive: true, force: true });
 });
