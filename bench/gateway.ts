@@ -146,10 +146,10 @@ async function main(): Promise<void> {
     frames.push(await measure('tap -> relay -> websocket (unpaced)', relayPid, atPeer, blast));
     console.table(frames);
 
-    const guest = await ask(peer, { cmd: 'guest' });
+    await ask(peer, { cmd: 'guest' });
     const tcp: Line[] = [];
     tcp.push(await wget('guest -> data channel -> gateway -> NAT -> wan', peer, gwPid));
-    await ask(peer, { cmd: 'guest-to-relay', url: relayUrl, ip: guest.ip });
+    await ask(peer, { cmd: 'guest-to-relay', url: relayUrl });
     tcp.push(await wget('guest -> websocket -> relay -> NAT -> wan', peer, relayPid));
     console.table(tcp);
     console.log(recordResults('gateway', { frameBytes: FRAME_BYTES, frames: FRAMES, fileBytes: FILE_BYTES, guestLink: 'nic', wgetRuns: WGET_RUNS, forwarding: frames, guestTcp: tcp }));
