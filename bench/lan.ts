@@ -12,7 +12,7 @@ import type { ChannelMode } from '../src/p2p/peer-link.ts';
 import { createTestInterface } from '../test/support/webrtc-net.ts';
 import { recordResults } from './lib/results.ts';
 import type { PingFigures, TransferFigures } from './lan/measure.ts';
-import { FILE_KIB, measurePing, measureTransfer, PING_COUNT, serveFile } from './lan/measure.ts';
+import { FILE_KIB, measurePing, measureTransfer, PING_COUNT, serveFile, tcpRetransmits } from './lan/measure.ts';
 import type { LinkSetup, PathPair } from './lan/paths.ts';
 import { directPair, relayPair, roomPair } from './lan/paths.ts';
 import { printTable } from './lan/table.ts';
@@ -34,7 +34,9 @@ export interface LanRow {
   run: number;
   ping: PingFigures | null;
   transfer: TransferFigures | null;
-  /** Frames dropped at each sender by reason (room paths). */
+  /** TCP segments B (the sender of the file) retransmitted during the transfer. */
+  retransmits?: number | null;
+  /** Frames dropped at each sender by reason (room and relay paths). */
   dropped?: { a: Record<string, number>; b: Record<string, number> };
   error?: string;
 }
@@ -58,7 +60,7 @@ function record(row: LanRow): void {
   console.log(
     `${row.link.padEnd(8)} ${(row.path + (row.mode ? `/${row.mode}` : '')).padEnd(16)} loss ${String(row.lossPercent).padStart(2)}%  ` +
       `ping ${row.ping?.medianMs ?? '-'} / p99 ${row.ping?.p99Ms ?? '-'} ms (${row.ping?.lossPercent ?? '-'}% lost)  ` +
-      `wget ${t?.outcome === 'ok' ? `${t.mibPerSecond} MiB/s` : t?.outcome ?? '-'}${row.error ? `  error: ${row.error}` : ''}`,
+      `wget ${t?.outcome === 'ok' ? `${t.mibPerSecond} MiB/s` : t?.outcome ?? '-'} retx ${row.retransmits ?? '-'} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
   );
   // Written after every row, so a run cut short still leaves its figures.
   const figures = { pingCount: PING_COUNT, fileKiB: FILE_KIB, argv, rows };
@@ -75,10 +77,13 @@ async function measureOn(pair: PathPair, base: Omit<LanRow, 'run' | 'ping' | 'tr
     const [da, db] = [snap(before?.a?.dropped), snap(before?.b?.dropped)];
     for (let run = 1; run <= repeat; run++) {
       const ping = await measurePing(pair.a, pair.b);
+      const r0 = await tcpRetransmits(pair.b);
       const transfer = await measureTransfer(pair.a, pair.b);
+      const r1 = await tcpRetransmits(pair.b);
+      const retransmits = r0 === null || r1 === null ? null : r1 - r0;
       const after = pair.counters?.();
       const dropped = after ? { a: diff(after.a?.dropped, da), b: diff(after.b?.dropped, db) } : undefined;
-      record({ ...base, lossPercent: loss, run, ping, transfer, ...(dropped ? { dropped } : {}) });
+      record({ ...base, lossPercent: loss, run, ping, transfer, retransmits, ...(dropped ? { dropped } : {}) });
     }
   }
   pair.setLoss?.(0);

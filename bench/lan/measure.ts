@@ -84,6 +84,14 @@ export async function measureTransfer(a: GuestShell, b: GuestShell): Promise<Tra
   return { seconds: round(seconds, 2), mibPerSecond: round(FILE_KIB / 1024 / seconds, 3), outcome: 'ok' };
 }
 
+/** The guest's TCP segments retransmitted so far (RetransSegs in /proc/net/snmp), or null. */
+export async function tcpRetransmits(g: GuestShell): Promise<number | null> {
+  const out = await g.run('grep Tcp: /proc/net/snmp', 10_000).catch(() => '');
+  const [names, values] = out.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const i = names?.indexOf('RetransSegs') ?? -1;
+  return i > 0 && values?.[i] !== undefined ? Number(values[i]) : null;
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;

@@ -105,7 +105,7 @@ export async function relayPair(link: LinkSetup): Promise<PathPair> {
   const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
   const [ga, gb] = await Promise.all(MACS.map((m) => startGuest(link, m)));
   const clients: WebSocket[] = [];
-  let dropped = 0;
+  const dropped = [{} as Record<string, number>, {} as Record<string, number>];
   for (const [i, g] of [ga, gb].entries()) {
     const ws = new WebSocket(url, { maxPayload: MAX_FRAME_BYTES });
     ws.binaryType = 'nodebuffer';
@@ -115,19 +115,20 @@ export async function relayPair(link: LinkSetup): Promise<PathPair> {
     clients.push(ws);
     // The same drop-over-limit backpressure as a data channel, so the paths differ only in transport.
     withLocalDhcp(g, i as 0 | 1, link.mtu, (f) => {
-      if (ws.bufferedAmount + f.length > MAX_BUFFERED_BYTES) return void dropped++;
+      if (ws.bufferedAmount + f.length > MAX_BUFFERED_BYTES) return void (dropped[i].bufferFull = (dropped[i].bufferFull ?? 0) + 1);
       ws.send(f);
     });
   }
   const [a, b] = await bothShells(ga, gb);
+  const zero = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, badIn: {} };
   return {
     a,
     b,
+    counters: () => ({ a: { ...zero, dropped: dropped[0] }, b: { ...zero, dropped: dropped[1] } }),
     close: async () => {
       for (const ws of clients) ws.terminate();
       await new Promise((r) => wss.close(r));
       await Promise.all([ga.vm.destroy(), gb.vm.destroy()]);
-      void dropped;
     },
   };
 }
