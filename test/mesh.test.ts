@@ -172,7 +172,9 @@ const retry = suite('Mesh retries');
 
 retry('the initiator retries a timed-out link with a new session and connects', async () => {
   const bus = new Bus();
-  const a = bus.add(A, { link: { connectTimeoutMs: 300 } });
+  // Long enough for a real connect (node-datachannel's DTLS alone can take ~1 s, more on a loaded
+  // machine), so only the first attempt, whose signals are all lost, times out.
+  const a = bus.add(A, { link: { connectTimeoutMs: 6000 } });
   const b = bus.add(B);
   const states: string[] = [];
   a.on('state', (e) => states.push(e.state));
@@ -183,7 +185,7 @@ retry('the initiator retries a timed-out link with a new session and connects', 
   };
   a.addPeer(B);
   b.addPeer(A);
-  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 15000);
+  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 40000);
   assert.equal(states, ['connecting', 'retrying', 'connecting', 'open']);
   assert.is(a.counters.linksFailed, 1);
   assert.is(a.member(B)!.failures, 0);
