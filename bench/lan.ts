@@ -1,20 +1,27 @@
-// npm run bench:lan [-- --quick] [--only tty|nic1500|nic9000] [--paths direct,relay,room] [--repeat N]
+// npm run bench:lan [-- --quick | --full] [--only tty,nic1500,nic9000] [--paths direct,relay,room,pages] [--repeat N]
 //
 // Guest-to-guest ping RTT (median, p99) and TCP throughput (wget of 4 MiB) for each link kind,
 // over each path side by side in one run:
 //   direct  the two emulators' ports wired together in this process: the emulator's own limit
 //   relay   the same frames through a Node WebSocket relay (jslinux-tap's architecture)
 //   room    two RoomNodes over WebRTC data channels (node-datachannel), per channel mode, clean and
-//           with 1% and 5% of frames dropped on purpose at each sender (PeerLink lossRate)
+//           with 1% and 5% of frames dropped on purpose at each sender (PeerLink lossRate): the
+//           loss runs on nic1500 only unless --full (all links); --quick runs no loss
+//   pages   two pages of the app in headless Chromium in one room (tty and nic1500 only)
 // Prints a table and records bench/results/lan-<time>.json after every measurement. No pass/fail.
 import { rmSync } from 'node:fs';
 import type { ChannelMode } from '../src/p2p/peer-link.ts';
+import { DEFAULT_CHANNEL_MODE } from '../src/p2p/peer-link.ts';
 import { createTestInterface } from '../test/support/webrtc-net.ts';
 import { recordResults } from './lib/results.ts';
 import type { PingFigures, TransferFigures } from './lan/measure.ts';
 import { FILE_KIB, measurePing, measureTransfer, PING_COUNT, serveFile, tcpRetransmits } from './lan/measure.ts';
 import type { LinkSetup, PathPair } from './lan/paths.ts';
 import { directPair, relayPair, roomPair } from './lan/paths.ts';
+import { pagesPair } from './lan/pages.ts';
+import { launchBrowser, startAppServer } from '../test/e2e/harness.ts';
+import type { AppServer } from '../test/e2e/harness.ts';
+import type { Browser } from 'playwright-core';
 import { printTable } from './lan/table.ts';
 
 const LINKS: Record<string, LinkSetup> = {
@@ -48,9 +55,10 @@ const opt = (name: string) => {
 };
 const quick = argv.includes('--quick');
 const links = (opt('--only') ?? Object.keys(LINKS).join(',')).split(',');
-const paths = (opt('--paths') ?? 'direct,relay,room').split(',');
+const paths = (opt('--paths') ?? 'direct,relay,room,pages').split(',');
 const repeat = Number(opt('--repeat') ?? 1);
-const losses = quick ? [0] : LOSS_PERCENTS;
+const full = argv.includes('--full');
+const lossesFor = (link: string) => (quick || (!full && link !== 'nic1500') ? [0] : LOSS_PERCENTS);
 
 const rows: LanRow[] = [];
 let resultsPath: string | null = null;
@@ -60,7 +68,7 @@ function record(row: LanRow): void {
   console.log(
     `${row.link.padEnd(8)} ${(row.path + (row.mode ? `/${row.mode}` : '')).padEnd(16)} loss ${String(row.lossPercent).padStart(2)}%  ` +
       `ping ${row.ping?.medianMs ?? '-'} / p99 ${row.ping?.p99Ms ?? '-'} ms (${row.ping?.lossPercent ?? '-'}% lost)  ` +
-      `wget ${t?.outcome === 'ok' ? `${t.mibPerSecond} MiB/s` : t?.outcome ?? '-'} retx ${row.retransmits ?? '-'} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
+      `wget ${t?.mibPerSecond ?? '-'} MiB/s ${t?.outcome ?? '-'} retx ${row.retransmits ?? '-'} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
   );
   // Written after every row, so a run cut short still leaves its figures.
   const figures = { pingCount: PING_COUNT, fileKiB: FILE_KIB, argv, rows };
@@ -112,15 +120,29 @@ async function main(): Promise<void> {
   const net = createTestInterface();
   process.on('exit', () => net.remove());
   process.on('SIGINT', () => process.exit(130));
+  process.on('SIGTERM', () => process.exit(143));
+  let app: AppServer | null = null;
+  let browser: Browser | null = null;
+  if (paths.includes('pages')) {
+    app = await startAppServer();
+    process.on('exit', () => void app?.close());
+    browser = await launchBrowser();
+  }
   for (const name of links) {
     const link = LINKS[name];
     if (!link) throw new Error(`unknown link ${name}; use ${Object.keys(LINKS).join(', ')}`);
     if (paths.includes('direct')) await withPair(() => directPair(link), { link: name, path: 'direct', mode: null }, [0]);
     if (paths.includes('relay')) await withPair(() => relayPair(link), { link: name, path: 'relay', mode: null }, [0]);
     if (paths.includes('room')) {
-      for (const mode of MODES) await withPair(() => roomPair(link, mode), { link: name, path: 'room', mode }, losses);
+      for (const mode of MODES) await withPair(() => roomPair(link, mode), { link: name, path: 'room', mode }, lossesFor(name));
+    }
+    // A page boots its guest at MTU 1500 and uses the default channel mode.
+    if (browser && app && link.mtu === 1500) {
+      await withPair(() => pagesPair(browser!, app!.url, link.kind), { link: name, path: 'pages', mode: DEFAULT_CHANNEL_MODE }, [0]);
     }
   }
+  await browser?.close();
+  await app?.close();
   printTable(rows);
   console.log('recorded', resultsPath);
   net.remove();

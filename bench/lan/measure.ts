@@ -11,7 +11,7 @@ export const PING_INTERVAL_S = 0.2;
 /** Size of the file B serves and A fetches. */
 export const FILE_KIB = 4096;
 /** The guest gives up on a transfer after this long (busybox `timeout`). */
-export const WGET_TIMEOUT_S = 90;
+export const WGET_TIMEOUT_S = 60;
 /** Port of B's busybox httpd. */
 export const HTTP_PORT = 8000;
 
@@ -33,7 +33,9 @@ export interface PingFigures {
 /** Throughput of one transfer, or why there is none. */
 export interface TransferFigures {
   seconds: number | null;
+  /** For a timeout: the rate of the bytes that arrived within the bound. */
   mibPerSecond: number | null;
+  bytes: number | null;
   /** `ok`, `timeout` (the guest's bound fired), `failed` (wget exit code), `hung` (no answer in time). */
   outcome: 'ok' | 'timeout' | 'failed' | 'hung';
 }
@@ -69,19 +71,22 @@ export async function measurePing(a: GuestShell, b: GuestShell): Promise<PingFig
   return parsePing(out);
 }
 
-/** Fetches B's file from A with wget, timed from typing the command to seeing its end marker. */
+/** Fetches B's file from A with wget, timed from typing the command to seeing its end marker.
+ * A transfer cut by the guest's bound still yields a rate: the bytes that arrived over the bound. */
 export async function measureTransfer(a: GuestShell, b: GuestShell): Promise<TransferFigures> {
   const t0 = performance.now();
-  const out = await a
-    .run(`timeout ${WGET_TIMEOUT_S} wget -q -O /dev/null http://${b.ip}:${HTTP_PORT}/f; echo rc=$?`, (WGET_TIMEOUT_S + 20) * 1000)
-    .catch(() => null);
+  // wc counts what arrived even when timeout kills wget; wget's exit code goes to stderr.
+  const cmd = `{ timeout ${WGET_TIMEOUT_S} wget -q -O - http://${b.ip}:${HTTP_PORT}/f; echo rc=$? >&2; } | wc -c`;
+  const out = await a.run(cmd, (WGET_TIMEOUT_S + 20) * 1000).catch(() => null);
   const seconds = (performance.now() - t0) / 1000;
-  if (out === null) return { seconds: null, mibPerSecond: null, outcome: 'hung' };
+  if (out === null) return { seconds: null, mibPerSecond: null, bytes: null, outcome: 'hung' };
   const rc = Number(/rc=(\d+)/.exec(out)?.[1] ?? -1);
+  const bytes = Number(/^\s*(\d+)\s*$/m.exec(out)?.[1] ?? NaN);
+  const rate = Number.isFinite(bytes) ? round(bytes / 1048576 / seconds, 3) : null;
   // busybox timeout kills with SIGTERM: the shell reports 143.
-  if (rc === 143 || rc === 124) return { seconds: null, mibPerSecond: null, outcome: 'timeout' };
-  if (rc !== 0) return { seconds: null, mibPerSecond: null, outcome: 'failed' };
-  return { seconds: round(seconds, 2), mibPerSecond: round(FILE_KIB / 1024 / seconds, 3), outcome: 'ok' };
+  if (rc === 143 || rc === 124) return { seconds: round(seconds, 2), mibPerSecond: rate, bytes, outcome: 'timeout' };
+  if (rc !== 0 || bytes !== FILE_KIB * 1024) return { seconds: null, mibPerSecond: null, bytes: Number.isFinite(bytes) ? bytes : null, outcome: 'failed' };
+  return { seconds: round(seconds, 2), mibPerSecond: rate, bytes, outcome: 'ok' };
 }
 
 /** The guest's TCP segments retransmitted so far (RetransSegs in /proc/net/snmp), or null. */
