@@ -1,4 +1,4 @@
-// npm run bench:lan [-- --quick | --full] [--only tty,nic1500,nic9000] [--paths direct,relay,room,pages] [--repeat N]
+// npm run bench:lan [-- --quick | --full | --wire-loss] [--only tty,nic1500,nic9000] [--paths direct,relay,room,pages] [--repeat N]
 //
 // Guest-to-guest ping RTT (median, p99) and TCP throughput (wget of 4 MiB) for each link kind,
 // over each path side by side in one run:
@@ -8,6 +8,8 @@
 //           with 1% and 5% of frames dropped on purpose at each sender (PeerLink lossRate): the
 //           loss runs on nic1500 only unless --full (all links); --quick runs no loss
 //   pages   two pages of the app in headless Chromium in one room (tty and nic1500 only)
+// --wire-loss: the room path only, the loss put below SCTP instead (UDP dropped by nftables in a
+// namespace of the bench's own, see lan/wire-loss.ts), which is where the two modes differ.
 // Prints a table and records bench/results/lan-<time>.json after every measurement. No pass/fail.
 import { rmSync } from 'node:fs';
 import type { ChannelMode } from '../src/p2p/peer-link.ts';
@@ -23,6 +25,7 @@ import { launchBrowser, startAppServer } from '../test/e2e/harness.ts';
 import type { AppServer } from '../test/e2e/harness.ts';
 import type { Browser } from 'playwright-core';
 import { printTable } from './lan/table.ts';
+import { initWireLoss, runInPrivateNetns, setWireLoss } from './lan/wire-loss.ts';
 
 const LINKS: Record<string, LinkSetup> = {
   tty: { kind: 'tty', mtu: 1500 },
@@ -38,6 +41,8 @@ export interface LanRow {
   path: 'direct' | 'relay' | 'room' | 'pages';
   mode: ChannelMode | null;
   lossPercent: number;
+  /** `frame`: dropped at the sender above the channel; `wire`: UDP dropped below SCTP. */
+  lossKind: 'frame' | 'wire';
   run: number;
   ping: PingFigures | null;
   transfer: TransferFigures | null;
@@ -54,11 +59,13 @@ const opt = (name: string) => {
   return i === -1 ? undefined : argv[i + 1];
 };
 const quick = argv.includes('--quick');
-const links = (opt('--only') ?? Object.keys(LINKS).join(',')).split(',');
-const paths = (opt('--paths') ?? 'direct,relay,room,pages').split(',');
+const wireLoss = argv.includes('--wire-loss');
+const links = (opt('--only') ?? (wireLoss ? 'nic1500' : Object.keys(LINKS).join(','))).split(',');
+const paths = (opt('--paths') ?? (wireLoss ? 'room' : 'direct,relay,room,pages')).split(',');
 const repeat = Number(opt('--repeat') ?? 1);
 const full = argv.includes('--full');
-const lossesFor = (link: string) => (quick || (!full && link !== 'nic1500') ? [0] : LOSS_PERCENTS);
+const lossKind = wireLoss ? 'wire' : 'frame';
+const lossesFor = (link: string) => (quick || (!full && !wireLoss && link !== 'nic1500') ? [0] : LOSS_PERCENTS);
 
 const rows: LanRow[] = [];
 let resultsPath: string | null = null;
@@ -71,15 +78,22 @@ function record(row: LanRow): void {
       `wget ${t?.mibPerSecond ?? '-'} MiB/s ${t?.outcome ?? '-'} retx ${row.retransmits ?? '-'} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
   );
   // Written after every row, so a run cut short still leaves its figures.
-  const figures = { pingCount: PING_COUNT, fileKiB: FILE_KIB, argv, rows };
+  const figures = { pingCount: PING_COUNT, fileKiB: FILE_KIB, defaultChannelMode: DEFAULT_CHANNEL_MODE, argv, rows };
   if (resultsPath) rmSync(resultsPath, { force: true });
   resultsPath = recordResults('lan', figures);
 }
 
-async function measureOn(pair: PathPair, base: Omit<LanRow, 'run' | 'ping' | 'transfer' | 'lossPercent'>, lossList: number[]): Promise<void> {
+type RowBase = Omit<LanRow, 'run' | 'ping' | 'transfer' | 'lossPercent' | 'lossKind'>;
+
+function applyLoss(pair: PathPair, percent: number): void {
+  if (wireLoss) setWireLoss(percent);
+  else pair.setLoss?.(percent / 100);
+}
+
+async function measureOn(pair: PathPair, base: RowBase, lossList: number[]): Promise<void> {
   await serveFile(pair.b);
   for (const loss of lossList) {
-    pair.setLoss?.(loss / 100);
+    applyLoss(pair, loss);
     const before = pair.counters?.();
     const snap = (c: Record<string, number> | undefined) => ({ ...(c ?? {}) });
     const [da, db] = [snap(before?.a?.dropped), snap(before?.b?.dropped)];
@@ -91,10 +105,10 @@ async function measureOn(pair: PathPair, base: Omit<LanRow, 'run' | 'ping' | 'tr
       const retransmits = r0 === null || r1 === null ? null : r1 - r0;
       const after = pair.counters?.();
       const dropped = after ? { a: diff(after.a?.dropped, da), b: diff(after.b?.dropped, db) } : undefined;
-      record({ ...base, lossPercent: loss, run, ping, transfer, retransmits, ...(dropped ? { dropped } : {}) });
+      record({ ...base, lossPercent: loss, lossKind, run, ping, transfer, retransmits, ...(dropped ? { dropped } : {}) });
     }
   }
-  pair.setLoss?.(0);
+  applyLoss(pair, 0);
 }
 
 function diff(now: Record<string, number> | undefined, then: Record<string, number>): Record<string, number> {
@@ -103,19 +117,24 @@ function diff(now: Record<string, number> | undefined, then: Record<string, numb
   return out;
 }
 
-async function withPair(make: () => Promise<PathPair>, base: Omit<LanRow, 'run' | 'ping' | 'transfer' | 'lossPercent'>, lossList: number[]): Promise<void> {
+async function withPair(make: () => Promise<PathPair>, base: RowBase, lossList: number[]): Promise<void> {
   let pair: PathPair | null = null;
   try {
     pair = await make();
     await measureOn(pair, base, lossList);
   } catch (err) {
-    record({ ...base, lossPercent: lossList[0], run: 0, ping: null, transfer: null, error: (err as Error).message.split('\n')[0] });
+    record({ ...base, lossPercent: lossList[0], lossKind, run: 0, ping: null, transfer: null, error: (err as Error).message.split('\n')[0] });
   } finally {
     await pair?.close().catch(() => {});
   }
 }
 
 async function main(): Promise<void> {
+  if (wireLoss) {
+    const code = runInPrivateNetns();
+    if (code !== null) process.exit(code);
+    initWireLoss();
+  }
   // node-datachannel gathers no loopback candidates: the room path needs a real interface.
   const net = createTestInterface();
   process.on('exit', () => net.remove());

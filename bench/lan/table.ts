@@ -9,7 +9,7 @@ const fmt = (x: number | null | undefined, digits: number) => (x === null || x =
 export function printTable(rows: readonly LanRow[]): string {
   const groups = new Map<string, LanRow[]>();
   for (const r of rows) {
-    const key = `${r.link}|${r.path}|${r.mode ?? ''}|${r.lossPercent}`;
+    const key = `${r.link}|${r.path}|${r.mode ?? ''}|${r.lossPercent}|${r.lossKind}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const direct = new Map<string, number>();
@@ -28,14 +28,14 @@ export function printTable(rows: readonly LanRow[]): string {
     };
   });
   const lines = [
-    '| link | path | channel | frame loss | ping median ms | ping p99 ms | ping lost | wget 4 MiB, MiB/s | vs direct |',
+    '| link | path | channel | loss | ping median ms | ping p99 ms | ping lost | wget 4 MiB, MiB/s | vs direct |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const s of summary) {
     const d = direct.get(s.r.link);
     const share = s.mibps !== null && d ? `${Math.round((100 * s.mibps) / d)}%` : '-';
     lines.push(
-      `| ${s.r.link} | ${s.r.path} | ${s.r.mode ?? '-'} | ${s.r.lossPercent}% | ${fmt(s.medianMs, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.lost, 0)}% | ${fmt(s.mibps, 2)}${s.note ? ` (${s.note})` : ''} | ${share} |`,
+      `| ${s.r.link} | ${s.r.path} | ${s.r.mode ?? '-'} | ${s.r.lossPercent ? `${s.r.lossPercent}% ${s.r.lossKind}` : '0'} | ${fmt(s.medianMs, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.lost, 0)}% | ${fmt(s.mibps, 2)}${s.note ? ` (${s.note})` : ''} | ${share} |`,
     );
   }
   const table = lines.join('\n');
