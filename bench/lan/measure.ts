@@ -11,7 +11,7 @@ export const PING_INTERVAL_S = 0.2;
 /** Size of the file B serves and A fetches. */
 export const FILE_KIB = 4096;
 /** The guest gives up on a transfer after this long (busybox `timeout`). */
-export const WGET_TIMEOUT_S = 60;
+export const WGET_TIMEOUT_S = 45;
 /** Port of B's busybox httpd. */
 export const HTTP_PORT = 8000;
 

@@ -1,12 +1,16 @@
 // The paths bench:lan compares, each carrying the same two guests' Ethernet frames:
 //
 //   direct: guest A port ─────────────────────────────────────────> guest B port   (emulator's limit)
-//   relay:  guest A port ─> ws client ─> Node ws relay ─> ws client ─> guest B port (jslinux-tap's shape)
+//   relay:  guest A port ─> ws client ─> Node ws relay (own process) ─> ws client ─> guest B port (jslinux-tap's shape)
 //   room:   guest A port ─> RoomNode ─> data channel (node-datachannel) ─> RoomNode ─> guest B port
 //
 // Both guests restore the template snapshot and take a DHCP lease from their own side (a local
 // responder for direct and relay, the RoomNode for room), as a page would.
-import { WebSocket, WebSocketServer } from 'ws';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
 import { createDhcpResponder, isDhcpFromClient } from '../../src/net/dhcp-responder.ts';
 import { createRoomId } from '../../src/net/signal-ids.ts';
 import { nodeWrtc } from '../../src/p2p/node-webrtc.ts';
@@ -40,6 +44,7 @@ const MACS = ['52:54:00:4c:00:01', '52:54:00:4c:00:02'] as const;
 const LEASE_WAIT_MS = 60_000;
 const OPEN_WAIT_MS = 30_000;
 const LEASE_IPS = ['10.0.2.15', '10.0.2.16'] as const;
+const RELAY_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'relay-server.ts');
 
 interface Guest {
   vm: Vm;
@@ -89,20 +94,21 @@ export async function directPair(link: LinkSetup): Promise<PathPair> {
   return { a, b, close: async () => void (await Promise.all([ga.vm.destroy(), gb.vm.destroy()])) };
 }
 
-/** (b) Each guest's frames over its own WebSocket to a Node relay that forwards them to the other. */
+/** (b) Each guest's frames over its own WebSocket to a Node relay process that forwards them to the other. */
 export async function relayPair(link: LinkSetup): Promise<PathPair> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: MAX_FRAME_BYTES });
-  await new Promise((r) => wss.once('listening', r));
-  const peers: WebSocket[] = [];
-  wss.on('connection', (ws) => {
-    ws.on('error', () => {});
-    peers.push(ws);
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary) return;
-      for (const other of peers) if (other !== ws && other.readyState === WebSocket.OPEN) other.send(data as Buffer);
+  const relay = spawn(process.execPath, ['--import', 'tsx', RELAY_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the relay did not start')), OPEN_WAIT_MS);
+    relay.once('exit', () => reject(new Error('the relay exited')));
+    createInterface({ input: relay.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
     });
+  }).catch((err) => {
+    relay.kill();
+    throw err;
   });
-  const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
+  const url = `ws://127.0.0.1:${port}`;
   const [ga, gb] = await Promise.all(MACS.map((m) => startGuest(link, m)));
   const clients: WebSocket[] = [];
   const dropped = [{} as Record<string, number>, {} as Record<string, number>];
@@ -127,7 +133,8 @@ export async function relayPair(link: LinkSetup): Promise<PathPair> {
     counters: () => ({ a: { ...zero, dropped: dropped[0] }, b: { ...zero, dropped: dropped[1] } }),
     close: async () => {
       for (const ws of clients) ws.terminate();
-      await new Promise((r) => wss.close(r));
+      relay.stdin!.end();
+      relay.kill();
       await Promise.all([ga.vm.destroy(), gb.vm.destroy()]);
     },
   };
