@@ -210,6 +210,24 @@ retry('an answerer whose link fails says bye, and the initiator starts over', as
   bus.close();
 });
 
+retry('a late signal for an attempt that failed is counted as stale, not fed to a dead link', async () => {
+  const bus = new Bus();
+  const a = bus.add(A, { backoff: { initialMs: 60_000, jitter: 0 } });
+  const b = bus.add(B);
+  a.addPeer(B);
+  b.addPeer(A);
+  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 40000);
+  const session = bus.log.find((s) => s.from === B && typeof s.data.session === 'string')!.data.session as string;
+  a.link(B)!.destroy(linkError('ERR_TEST', 'made to fail'));
+  await until(() => a.member(B)?.state === 'retrying', 5000);
+  const before = a.counters.staleSignals;
+  // What a candidate still in flight from the other side looks like when it lands now.
+  a.handleSignal(B, { session, signal: { type: 'candidate', candidate: { candidate: 'candidate:1 1 udp 1 198.18.0.1 9 typ host', sdpMid: '0' } } });
+  assert.is(a.counters.staleSignals, before + 1);
+  assert.is(a.member(B)!.state, 'retrying');
+  bus.close();
+});
+
 const remove = suite('Mesh.removePeer');
 
 remove('closes the link of a member that left; the other side sees it close', async () => {

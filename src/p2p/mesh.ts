@@ -155,7 +155,9 @@ export class Mesh extends Emitter<MeshEvents> {
       if (member.initiator || session === member.deadSession) return void this.counters.staleSignals++;
       this.connect(member, session);
     }
-    member.link!.signal(signal as JsonObject);
+    // No link for this session (it failed and awaits its retry): the signal is stale.
+    if (!member.link) return void this.counters.staleSignals++;
+    member.link.signal(signal as JsonObject);
   }
 
   /** Sends a frame to one member; false (counted on the link or the mesh) when it was dropped. */
@@ -258,11 +260,10 @@ export class Mesh extends Emitter<MeshEvents> {
     const link = member.link;
     member.link = null;
     link?.destroy();
-    if (!member.initiator) {
-      member.deadSession = member.session;
-      member.session = null;
-      return this.setState(member, 'waiting');
-    }
+    // Late signals of the failed attempt (still in flight from the other side) are stale now.
+    member.deadSession = member.session;
+    member.session = null;
+    if (!member.initiator) return this.setState(member, 'waiting');
     const delayMs = backoffDelayMs(member.failures - 1, this.backoff, this.options.random);
     this.setState(member, 'retrying');
     member.retryTimer = setTimeout(() => {
