@@ -88,8 +88,11 @@ async function bothShells(ga: Guest, gb: Guest): Promise<[GuestShell, GuestShell
 /** (a) The two guests' ports wired to each other in this process. */
 export async function directPair(link: LinkSetup): Promise<PathPair> {
   const [ga, gb] = await Promise.all(MACS.map((m) => startGuest(link, m)));
-  withLocalDhcp(ga, 0, link.mtu, (f) => gb.port.send(f));
-  withLocalDhcp(gb, 1, link.mtu, (f) => ga.port.send(f));
+  // Handed over on the next turn of the event loop, as any transport would: a frame delivered
+  // synchronously lands inside the sending emulator's own tick.
+  const later = (to: Guest) => (f: Uint8Array) => void setImmediate(() => to.port.send(f));
+  withLocalDhcp(ga, 0, link.mtu, later(gb));
+  withLocalDhcp(gb, 1, link.mtu, later(ga));
   const [a, b] = await bothShells(ga, gb);
   return { a, b, close: async () => void (await Promise.all([ga.vm.destroy(), gb.vm.destroy()])) };
 }
