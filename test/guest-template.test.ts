@@ -38,9 +38,10 @@ restored.after(async (ctx) => {
   await ctx.vm?.destroy();
 });
 
-restored('greets with the motd and a prompt under the new hostname', ({ con }) => {
-  assert.match(con!.text, 'peerlinux: a Linux machine in your browser tab');
+restored('shows the greeting first, then a prompt under the new hostname, never the template\'s', ({ con }) => {
+  assert.ok(con!.text.startsWith('  peerlinux: a Linux machine in your browser tab'), JSON.stringify(con!.text.slice(0, 80)));
   assert.match(con!.text, /root@restored-1:\/root# /);
+  assert.not.match(con!.text, 'root@peerlinux');
 });
 
 restored('took the settings line', async ({ vm, con }) => {

@@ -2,7 +2,8 @@
 // first shell prompt. Only the last few bytes are kept, so it costs nothing on a chatty console.
 
 const TAIL_CHARS = 256;
-const MOTD_MARK = 'peerlinux: a Linux machine';
+/** Text of the guest's greeting (guest/rootfs/etc/motd) that shows userspace is up. */
+export const MOTD_MARK = 'peerlinux: a Linux machine';
 // `root@host:~# ` — user@host:cwd then `#` or `$` and a space, at the very end of the output.
 const CURSOR_QUERY = /\x1b\[6n/g;
 const PROMPT_PATTERN = /[a-z_][a-z0-9_-]*@[a-z0-9-]+:[^\s]*[#$] $/;

@@ -10,7 +10,7 @@ import type { V86Image, V86Options } from 'v86';
 import { encodeTtyFrame, TtyFrameDecoder } from '../net/tty-framing.ts';
 import { buildCmdline, buildSettingsLine, MAX_MTU, validateVmConfig, VmConfigError } from './cmdline.ts';
 import { createFramePort, type FramePortSink } from './frame-port.ts';
-import { PromptWatcher } from './prompt-watcher.ts';
+import { MOTD_MARK, PromptWatcher } from './prompt-watcher.ts';
 import type { BootStage, FramePort, ImageSource, RawSerial, Vm, VmConfig, VmConsole } from './types.ts';
 
 /** Guest RAM when the config names none: the initrd is loaded at 64 MiB, so leave room above it. */
@@ -88,6 +88,7 @@ class V86Vm implements Vm {
   private flushQueued = false;
   private destroyed = false;
   private restoringTemplate = false;
+  private heldBeforeGreeting: number[] = [];
 
   constructor(private readonly emulator: V86, config: VmConfig) {
     this.bus = (emulator as unknown as { bus: V86Bus }).bus;
@@ -208,18 +209,38 @@ class V86Vm implements Vm {
 
   private flushConsole(): void {
     if (this.consoleBatch.length === 0) return;
-    const bytes = Uint8Array.from(this.consoleBatch);
+    let bytes: Uint8Array = Uint8Array.from(this.consoleBatch);
     this.consoleBatch = [];
     if (this.stageNow !== 'prompt') {
+      const before = this.stageNow;
       const seen = this.prompt.feed(bytes);
-      if (seen === 'prompt') this.setStage('prompt');
-      else if (seen === 'userspace' && this.stageNow !== 'userspace') {
-        this.setStage('userspace');
-        // The restored shell printed its prompt before the snapshot: an empty line gets a new one.
-        if (this.restoringTemplate) this.emulator.serial0_send('\r');
+      if (seen === 'prompt' || seen === 'userspace') {
+        if (seen === 'userspace') this.setStage('userspace');
+        if (this.restoringTemplate && before === 'restoring') {
+          bytes = this.fromGreeting(bytes);
+          // The restored shell printed its prompt before the snapshot: an empty line gets a new one.
+          this.emulator.serial0_send('\r');
+        }
+        if (seen === 'prompt') this.setStage('prompt');
       } else if (this.stageNow === 'booting') this.setStage('kernel');
+      else if (this.stageNow === 'restoring') {
+        // Until its greeting, a restored template only redraws the old shell's prompt (the
+        // terminal resize makes it do so): hold that back instead of showing a stale hostname.
+        this.heldBeforeGreeting.push(...bytes);
+        return;
+      }
     }
     for (const l of [...this.outputListeners]) l(bytes);
+  }
+
+  // What a restored template printed, starting at the line of its greeting.
+  private fromGreeting(bytes: Uint8Array): Uint8Array {
+    const all = Uint8Array.from([...this.heldBeforeGreeting, ...bytes]);
+    this.heldBeforeGreeting = [];
+    let text = '';
+    for (let i = 0; i < all.length; i++) text += String.fromCharCode(all[i]);
+    const mark = text.indexOf(MOTD_MARK);
+    return mark < 0 ? all : all.subarray(text.lastIndexOf('\n', mark) + 1);
   }
 
   private flushTty(): void {
