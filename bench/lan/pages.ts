@@ -4,10 +4,11 @@
 //
 //   guest A (page 1) ─> RoomNode ─> RTCDataChannel ─> RoomNode (page 2) ─> guest B
 //
-// The page boots its guest at MTU 1500 (GUEST_MTU) and uses the default channel mode, so only
-// `tty` and `nic` at MTU 1500 run here.
+// The page boots its guest at MTU 1500 (GUEST_MTU), so only `tty` and `nic` at MTU 1500 run here;
+// `?channel=unordered` picks the other channel mode.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createRoomId } from '../../src/net/signal-ids.ts';
+import type { ChannelMode } from '../../src/p2p/peer-link.ts';
 import { typeInTerminal, waitForPrompt, waitForScreen } from '../../test/e2e/harness.ts';
 import type { GuestShell } from './measure.ts';
 import type { PathPair } from './paths.ts';
@@ -41,9 +42,10 @@ async function openPage(browser: Browser, url: string): Promise<{ context: Brows
 }
 
 /** Two pages of the app at `appUrl` in a fresh room, both guests on `link`, their link open. */
-export async function pagesPair(browser: Browser, appUrl: string, link: 'tty' | 'nic'): Promise<PathPair> {
+export async function pagesPair(browser: Browser, appUrl: string, link: 'tty' | 'nic', mode: ChannelMode): Promise<PathPair> {
   const u = new URL(appUrl);
   if (link === 'nic') u.searchParams.set('link', 'nic');
+  if (mode === 'unordered') u.searchParams.set('channel', 'unordered');
   u.hash = `#/room/${createRoomId()}`;
   const contexts: BrowserContext[] = [];
   const close = async () => void (await Promise.all(contexts.map((c) => c.close().catch(() => undefined))));

@@ -4,6 +4,7 @@
 //
 //   guest (worker) ──tty/nic FramePort──> LinkPort ──> RoomNode ──> data channels ──> other pages
 //                                                         └──> WebSocket /signal (peers, address)
+import type { ChannelMode } from '../p2p/peer-link.ts';
 import type { RoomNodeOptions, RoomNodeState } from '../p2p/room-node.ts';
 import { RoomNode } from '../p2p/room-node.ts';
 import type { LinkKind } from '../vm/types.ts';
@@ -29,6 +30,8 @@ export interface RoomSessionOptions {
   readonly link: () => LinkKind;
   /** The signaling WebSocket URL (`ws(s)://<host>/signal`). */
   readonly signalingUrl: string;
+  /** The data channel mode (`?channel=unordered` in the page URL); default the links' own. */
+  readonly channelMode?: ChannelMode;
   /** Builds the node; tests may pass their own. */
   readonly createNode?: (options: RoomNodeOptions) => RoomNode;
 }
@@ -130,6 +133,7 @@ export class RoomSession {
         mac: this.options.mac,
         hostname: this.options.hostname,
         port: this.port,
+        ...(this.options.channelMode ? { channelMode: this.options.channelMode } : {}),
       });
     } catch (err) {
       this.node = null;
