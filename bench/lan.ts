@@ -18,7 +18,7 @@ import { DEFAULT_CHANNEL_MODE } from '../src/p2p/peer-link.ts';
 import { createTestInterface } from '../test/support/webrtc-net.ts';
 import { recordResults } from './lib/results.ts';
 import type { PingFigures, TransferFigures } from './lan/measure.ts';
-import { FILE_KIB, measurePing, measureTransfer, PING_COUNT, serveFile, tcpRetransmits } from './lan/measure.ts';
+import { FILE_KIB, measurePing, measureTransfer, PING_COUNT, serveFile, tcpRetransmits, warmUp } from './lan/measure.ts';
 import type { LinkSetup, PathPair } from './lan/paths.ts';
 import { directPair, relayPair, roomPair } from './lan/paths.ts';
 import { pagesPair } from './lan/pages.ts';
@@ -26,7 +26,7 @@ import { launchBrowser, startAppServer } from '../test/e2e/harness.ts';
 import type { AppServer } from '../test/e2e/harness.ts';
 import type { Browser } from 'playwright-core';
 import { printTable } from './lan/table.ts';
-import { initWireLoss, runInPrivateNetns, setWireLoss } from './lan/wire-loss.ts';
+import { initWireLoss, runInPrivateNetns, setWireLoss, wireDrops } from './lan/wire-loss.ts';
 
 const LINKS: Record<string, LinkSetup> = {
   tty: { kind: 'tty', mtu: 1500 },
@@ -49,6 +49,8 @@ export interface LanRow {
   transfer: TransferFigures | null;
   /** TCP segments B (the sender of the file) retransmitted during the transfer. */
   retransmits?: number | null;
+  /** --wire-loss: UDP datagrams nftables dropped since the loss was set (all runs so far). */
+  wireDrops?: number;
   /** Frames dropped at each sender by reason (room and relay paths). */
   dropped?: { a: Record<string, number>; b: Record<string, number> };
   error?: string;
@@ -76,7 +78,7 @@ function record(row: LanRow): void {
   console.log(
     `${row.link.padEnd(8)} ${(row.path + (row.mode ? `/${row.mode}` : '')).padEnd(16)} loss ${String(row.lossPercent).padStart(2)}%  ` +
       `ping ${row.ping?.medianMs ?? '-'} / p99 ${row.ping?.p99Ms ?? '-'} ms (${row.ping?.lossPercent ?? '-'}% lost)  ` +
-      `wget ${t?.mibPerSecond ?? '-'} MiB/s ${t?.outcome ?? '-'} retx ${row.retransmits ?? '-'} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
+      `wget ${t?.mibPerSecond ?? '-'} MiB/s ${t?.outcome ?? '-'} retx ${row.retransmits ?? '-'}${row.wireDrops === undefined ? '' : ` udpDropped ${row.wireDrops}`} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
   );
   // Written after every row, so a run cut short still leaves its figures.
   const figures = { pingCount: PING_COUNT, fileKiB: FILE_KIB, defaultChannelMode: DEFAULT_CHANNEL_MODE, argv, rows };
@@ -93,12 +95,14 @@ function applyLoss(pair: PathPair, percent: number): void {
 
 async function measureOn(pair: PathPair, base: RowBase, lossList: number[]): Promise<void> {
   await serveFile(pair.b);
+  await warmUp(pair.a, pair.b);
   for (const loss of lossList) {
     applyLoss(pair, loss);
     const before = pair.counters?.();
     const snap = (c: Record<string, number> | undefined) => ({ ...(c ?? {}) });
     const [da, db] = [snap(before?.a?.dropped), snap(before?.b?.dropped)];
     for (let run = 1; run <= repeat; run++) {
+      const row0: Partial<LanRow> = {};
       const ping = await measurePing(pair.a, pair.b);
       const r0 = await tcpRetransmits(pair.b);
       const transfer = await measureTransfer(pair.a, pair.b);
@@ -106,7 +110,8 @@ async function measureOn(pair: PathPair, base: RowBase, lossList: number[]): Pro
       const retransmits = r0 === null || r1 === null ? null : r1 - r0;
       const after = pair.counters?.();
       const dropped = after ? { a: diff(after.a?.dropped, da), b: diff(after.b?.dropped, db) } : undefined;
-      record({ ...base, lossPercent: loss, lossKind, run, ping, transfer, retransmits, ...(dropped ? { dropped } : {}) });
+      if (wireLoss) (row0.wireDrops = wireDrops());
+      record({ ...base, ...row0, lossPercent: loss, lossKind, run, ping, transfer, retransmits, ...(dropped ? { dropped } : {}) });
     }
   }
   applyLoss(pair, 0);

@@ -64,6 +64,15 @@ export async function serveFile(b: GuestShell): Promise<void> {
   await b.run(`httpd -p ${HTTP_PORT} -h /root`, 10_000);
 }
 
+/** Bound of the warm-up transfer, in seconds. */
+export const WARM_UP_S = 15;
+
+/** One unrecorded transfer first: v86 compiles the guest's hot paths on first use, and a cold
+ * first transfer would make whichever configuration runs first look slow. */
+export async function warmUp(a: GuestShell, b: GuestShell): Promise<void> {
+  await a.run(`timeout ${WARM_UP_S} wget -q -O /dev/null http://${b.ip}:${HTTP_PORT}/f`, (WARM_UP_S + 15) * 1000).catch(() => '');
+}
+
 /** Pings B from A: `PING_COUNT` pings `PING_INTERVAL_S` apart. */
 export async function measurePing(a: GuestShell, b: GuestShell): Promise<PingFigures> {
   const boundMs = (PING_COUNT * PING_INTERVAL_S + 10) * 1000;

@@ -34,5 +34,11 @@ export function initWireLoss(): void {
 /** Drops `percent` of all UDP datagrams leaving any socket in the namespace (each crosses output once). */
 export function setWireLoss(percent: number): void {
   nft('flush', 'chain', 'inet', TABLE, 'out');
-  if (percent > 0) nft('add', 'rule', 'inet', TABLE, 'out', 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', '100', '<', String(percent), 'drop');
+  if (percent > 0) nft('add', 'rule', 'inet', TABLE, 'out', 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', '100', '<', String(percent), 'counter', 'drop');
+}
+
+/** UDP datagrams dropped since the last setWireLoss. */
+export function wireDrops(): number {
+  const out = execFileSync('nft', ['list', 'chain', 'inet', TABLE, 'out']).toString();
+  return Number(/counter packets (\d+)/.exec(out)?.[1] ?? 0);
 }
