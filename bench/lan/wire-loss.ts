@@ -3,6 +3,11 @@
 // retransmits while an unreliable one passes it on to the guests. Frame loss injected at the
 // sender (PeerLink lossRate) is above SCTP and hits both modes alike, so it cannot tell them apart.
 //
+// Measured (2026-12-04): with 20% of UDP dropped, 300 frames each way on an `unordered` PeerLink
+// pair in Node all arrived, as on a `reliable` one, and under 5% the guests behind `unordered`
+// links (Node and Chromium) lost no pings and barely retransmitted: the unreliable setting did not
+// show as lost frames in either stack. Why is open (libdatachannel's handling of maxRetransmits 0?).
+//
 // The bench re-runs itself in a network namespace of its own (`unshare -n`): the rules see only its
 // own traffic and vanish with it; nothing is left on the host.
 import { execFileSync, spawnSync } from 'node:child_process';
