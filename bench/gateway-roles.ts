@@ -126,7 +126,7 @@ async function peer(host: string, room: string): Promise<void> {
       const gnode = new RoomNode({ url, room, mac: GUEST_MAC, port: vm.nic, wrtc: nodeWrtc, signaling: ws, mesh: { rttIntervalMs: 0 } });
       guest = { vm, con, node: gnode };
       await vm.waitForPrompt();
-      const m = await con.waitFor(/peerlinux: eth0 has address ([0-9.]+), router 10\.0\.2\.1/, 60_000);
+      const m = await con.waitFor(/peerlinux: eth0 has address ([0-9.]+), router 10\.0\.2\.1\r?\n/, 60_000);
       return { event: 'guest', ip: m[1] };
     }
     if (c.cmd === 'wget') {

@@ -231,7 +231,7 @@ for (const [k1, k2] of PAIRS) {
       assert.is.not(ips[0], ips[1]);
       for (const [i, s] of setups.entries()) {
         await s.vm.waitForPrompt();
-        await s.con.waitFor(new RegExp(`peerlinux: ${s.iface} has address ${ips[i].replace(/\./g, '\\.')}`), 30000);
+        await s.con.waitFor(new RegExp(`peerlinux: ${s.iface} has address ${ips[i].replace(/\./g, '\\.')}(, router [0-9.]+)?\\r?\\n`), 30000);
       }
       const out0 = await setups[0].con.run(setups[0].vm, `ping -c 5 -W 5 ${ips[1]}`, 40000);
       assert.match(out0, '5 packets transmitted, 5 packets received, 0% packet loss');

@@ -38,7 +38,8 @@ async function handle(c: { cmd: string; mac?: string; link?: LinkKind; index?: n
     guests.push({ vm, con, node });
     await vm.waitForPrompt();
     const iface = c.link === 'tty' ? 'tap0' : 'eth0';
-    const m = await con.waitFor(new RegExp(`peerlinux: ${iface} has address ([0-9.]+)(, router [0-9.]+)?`), 60000);
+    // Up to the end of the line: the console can hand over "…has address 10.0" in one piece.
+    const m = await con.waitFor(new RegExp(`peerlinux: ${iface} has address ([0-9.]+)(, router [0-9.]+)?\\r?\\n`), 60000);
     out({ event: 'guest', index: guests.length - 1, ip: m[1], bound: m[0] });
   } else if (c.cmd === 'run') {
     const g = guests[c.index!];
