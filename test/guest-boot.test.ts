@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { CompatFrameDecoder, encodeCompatFrame } from '../src/net/compat-framing.ts';
 import { encodeTtyFrame, TtyFrameDecoder } from '../src/net/tty-framing.ts';
 import type { Vm } from '../src/vm/types.ts';
+import { MAX_TTY_BACKLOG_BYTES } from '../src/vm/vm-host.ts';
 import { bootGuest, ConsoleReader } from './support/guest.ts';
 import { arpRequest } from './support/frames.ts';
 import { concat } from './support/bytes.ts';
@@ -68,6 +69,23 @@ tty('tapper drops corrupt input, counts it, and decodes the next good frame', as
   const stats = await con!.run(vm!, 'kill -USR1 $(pidof tapper); sleep 1; tail -n 1 /var/log/tapper.log');
   assert.match(stats, /bad_crc=1 bad_escape=1 oversize=0 runt=1/);
   await con!.run(vm!, 'ip addr del 10.0.2.15/24 dev tap0');
+});
+
+tty('drops and counts frames once ttyS1 holds more than MAX_TTY_BACKLOG_BYTES for the guest', async ({ vm, con }) => {
+  await con!.run(vm!, 'sleep 1'); // nothing else waits in the UART now
+  // 1514-byte frames for another MAC with no byte that needs escaping: 1520 bytes each on ttyS1.
+  const frame = new Uint8Array(1514).fill(0x11);
+  frame.set([0x02, 0, 0, 0, 0, 0x77, 0x02, 0, 0, 0, 0, 0x78, 0x08, 0x00]);
+  const before = { ...vm!.tty.counters, dropped: { ...vm!.tty.counters.dropped } };
+  // One synchronous burst: the emulator reads nothing in between.
+  for (let i = 0; i < 40; i++) vm!.tty.send(frame);
+  const accepted = Math.floor(MAX_TTY_BACKLOG_BYTES / 1520) + 1;
+  assert.is(vm!.tty.counters.framesIn - before.framesIn, accepted);
+  assert.is((vm!.tty.counters.dropped['tty-backlog'] ?? 0) - (before.dropped['tty-backlog'] ?? 0), 40 - accepted);
+  // The guest still takes new frames once it has read the backlog.
+  await con!.run(vm!, 'sleep 2');
+  vm!.tty.send(frame);
+  assert.is(vm!.tty.counters.framesIn - before.framesIn, accepted + 1);
 });
 
 tty('tapper --compat speaks jslinux-tap framing', async ({ vm, con }) => {

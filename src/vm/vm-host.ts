@@ -17,6 +17,8 @@ import type { BootStage, FramePort, ImageSource, RawSerial, Vm, VmConfig, VmCons
 export const DEFAULT_MEMORY_MIB = 96;
 const MIB = 1024 * 1024;
 const SERIAL_TTY = 1;
+/** Bytes that may wait in the emulated UART for the guest to read before frames are dropped. */
+export const MAX_TTY_BACKLOG_BYTES = 16 * 1024;
 const SERIAL_SETTINGS = 2;
 
 interface V86Bus {
@@ -94,6 +96,9 @@ class V86Vm implements Vm {
     this.bus = (emulator as unknown as { bus: V86Bus }).bus;
     const [tty, ttySink] = createFramePort((frame) => {
       if (config.link !== 'tty') return 'link-not-tty';
+      // ttyS1 carries ~250 KB/s; whatever waits beyond a few frames only delays every frame
+      // behind it (guest TCP then times out and resends into the same queue, and collapses).
+      if (this.ttyBacklogBytes() > MAX_TTY_BACKLOG_BYTES) return 'tty-backlog';
       this.emulator.serial_send_bytes(SERIAL_TTY, encodeTtyFrame(frame));
       return null;
     });
@@ -135,6 +140,13 @@ class V86Vm implements Vm {
     });
     // v86 reuses the buffer it passes to net0-send: copy before anyone keeps it.
     this.bus.register('net0-send', ((data: Uint8Array) => this.nicSink.deliver(data.slice())) as (v: never) => void, this);
+  }
+
+  // Bytes v86's second UART holds that the guest has not read yet (0 if v86's insides differ).
+  private ttyBacklogBytes(): number {
+    const v86 = (this.emulator as unknown as { v86?: { cpu?: { devices?: { uart1?: { input?: { length?: unknown } } } } } }).v86;
+    const n = v86?.cpu?.devices?.uart1?.input?.length;
+    return typeof n === 'number' ? n : 0;
   }
 
   get stage(): BootStage {
