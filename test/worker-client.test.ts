@@ -191,7 +191,9 @@ io('frames move to and from the right port; a frame spanning its buffer is trans
   await until(() => vm.tty.sent.length === 1 && vm.nic.sent.length === 1);
   assert.equal(vm.tty.sent[0], new Array(60).fill(0xab));
   assert.equal(vm.nic.sent[0], new Array(60).fill(0xcd));
-  vm.nic.listener!(new Uint8Array(64).fill(1));
+  const fromGuest = new Uint8Array(64).fill(1);
+  vm.nic.listener!(fromGuest);
+  assert.is(fromGuest.buffer.byteLength, 0, 'a frame from the guest is transferred to the page, not copied');
   await until(() => fromNic.length === 1);
   assert.equal([...fromNic[0]], new Array(64).fill(1));
   assert.equal(

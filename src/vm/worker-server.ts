@@ -6,7 +6,7 @@
 //   page <──postMessage── serveVm <── onOutput/onStage/onFrame ────────── Vm
 import type { ImageBuffers, ImageProgress, TemplateBuffers } from './image-fetch.ts';
 import type { BootStage, Vm, VmConfig } from './types.ts';
-import { type MessageEndpoint, type PortName, type WorkerBootConfig, type WorkerMessage, parsePageMessage } from './worker-protocol.ts';
+import { type MessageEndpoint, type PortName, type WorkerBootConfig, type WorkerMessage, ownedBuffer, parsePageMessage } from './worker-protocol.ts';
 
 /** What serveVm needs from the outside world. */
 export interface WorkerServerDeps {
@@ -104,7 +104,9 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
     for (const port of ['tty', 'nic'] as const satisfies readonly PortName[]) {
       detach.push(
         machine[port].onFrame((frame) => {
-          const buf = frame.slice().buffer;
+          // The host hands each listener a frame of its own (a copy off the bus or out of the
+          // decoder), and this is the worker's only listener: transfer it rather than copy again.
+          const buf = ownedBuffer(frame);
           post({ type: 'frame-out', generation: gen, port, frame: buf }, [buf]);
         }),
       );
