@@ -1,23 +1,24 @@
 // `npm start` / `npm run serve`: one HTTP server on PORT (default 8080) and HOST (default
 // 0.0.0.0) serving the built app from dist/, /healthz, /metrics, and the signaling WebSocket at
-// /signal. SIGTERM and SIGINT close every client with 1001 and exit.
-//
-// Environment: PORT, HOST, DIST_DIR (default ./dist), SIGNALING_LOG=0 to silence the event log,
-// SIGNALING_GRACE_MS (how long a dropped peer keeps its id and address; default 30000).
+// /signal. SIGTERM and SIGINT close every client with 1001 and exit. The environment it reads is
+// listed in env.ts; a bad value stops it at start (exit code 2) with a line naming the variable.
 import { createServer } from 'node:http';
-import { resolve } from 'node:path';
+import { readServerEnv, ServerEnvError } from './env.ts';
+import type { ServerEnv } from './env.ts';
 import { createSignalingServer } from './server.ts';
 import type { SignalingServer } from './server.ts';
 import { createStaticHandler } from './static.ts';
 
-const DEFAULT_PORT = 8080;
-const DEFAULT_HOST = '0.0.0.0';
-
-const port = Number(process.env.PORT ?? DEFAULT_PORT);
-const host = process.env.HOST ?? DEFAULT_HOST;
-const distDir = resolve(process.env.DIST_DIR ?? 'dist');
-const logOn = process.env.SIGNALING_LOG !== '0';
-const resumeGraceMs = process.env.SIGNALING_GRACE_MS ? Number(process.env.SIGNALING_GRACE_MS) : undefined;
+let env: ServerEnv;
+try {
+  env = readServerEnv(process.env);
+} catch (err) {
+  if (!(err instanceof ServerEnvError)) throw err;
+  process.stderr.write(`peerlinux server: ${err.message}\n`);
+  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event: 'bad-env', code: err.code, variable: err.variable }) + '\n');
+  process.exit(2);
+}
+const { port, host, distDir } = env;
 
 const serveStatic = createStaticHandler(distDir);
 let signaling: SignalingServer | undefined;
@@ -25,7 +26,7 @@ const httpServer = createServer((req, res) => {
   if (signaling?.handleHttp(req, res)) return;
   serveStatic(req, res);
 });
-signaling = createSignalingServer({ server: httpServer, log: logOn, resumeGraceMs });
+signaling = createSignalingServer({ server: httpServer, log: env.log, resumeGraceMs: env.resumeGraceMs, mtu: env.mtu });
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -46,5 +47,5 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 httpServer.listen(port, host, () => {
   const addr = httpServer.address();
   const actual = typeof addr === 'object' && addr ? addr.port : port;
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event: 'listening', host, port: actual, dist: distDir }) + '\n');
+  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event: 'listening', host, port: actual, dist: distDir, mtu: env.mtu }) + '\n');
 });

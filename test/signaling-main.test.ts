@@ -24,7 +24,7 @@ main.before(async (ctx) => {
   writeFileSync(join(ctx.dist, 'index.html'), '<!doctype html><title>peerlinux</title>\n');
   ctx.lines = [];
   ctx.child = spawn(process.execPath, ['--import', 'tsx', 'signaling/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DIST_DIR: ctx.dist },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DIST_DIR: ctx.dist, SIGNALING_MTU: '9000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   ctx.port = await new Promise<number>((resolve, reject) => {
@@ -58,6 +58,7 @@ main('one port serves the app, /healthz and /signal; one log line per join; SIGT
   const room = newRoom();
   const { c, welcome } = await joinRoom(`ws://127.0.0.1:${ctx.port}/signal`, room);
   assert.is(welcome.ip, '10.0.2.2');
+  assert.is(welcome.mtu, 9000, 'SIGNALING_MTU reaches every welcome');
   const exited = new Promise<number | null>((resolve) => ctx.child.once('exit', (code) => resolve(code)));
   ctx.child.kill('SIGTERM');
   assert.is((await c.closed).code, 1001);
@@ -72,3 +73,24 @@ main('one port serves the app, /healthz and /signal; one log line per join; SIGT
 });
 
 main.run();
+
+const badEnv = suite('signaling/main.ts with a bad environment');
+
+badEnv('a bad SIGNALING_MTU stops the server at start: exit 2, one bad-env line, the variable named on stderr', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'signaling/main.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SIGNALING_MTU: '65535' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c));
+  child.stderr.on('data', (c: Buffer) => (err += c));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  assert.is(code, 2);
+  assert.is(err, 'peerlinux server: SIGNALING_MTU: must be a whole number from 68 to 9000, not "65535"\n');
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(lines.length, 1);
+  assert.equal([lines[0].event, lines[0].code, lines[0].variable], ['bad-env', 'ERR_BAD_ENV', 'SIGNALING_MTU']);
+});
+
+badEnv.run();
