@@ -32,6 +32,8 @@ export interface RoomSessionOptions {
   readonly signalingUrl: string;
   /** The data channel mode (`?channel=unordered` in the page URL); default the links' own. */
   readonly channelMode?: ChannelMode;
+  /** Share of frames to peers dropped on purpose (`?loss=` in the page URL); default 0. */
+  readonly lossRate?: number;
   /** Builds the node; tests may pass their own. */
   readonly createNode?: (options: RoomNodeOptions) => RoomNode;
 }
@@ -134,6 +136,7 @@ export class RoomSession {
         hostname: this.options.hostname,
         port: this.port,
         ...(this.options.channelMode ? { channelMode: this.options.channelMode } : {}),
+        ...(this.options.lossRate ? { mesh: { link: { lossRate: this.options.lossRate } } } : {}),
       });
     } catch (err) {
       this.node = null;

@@ -46,13 +46,14 @@ room.after(async (ctx) => {
   await ctx.server?.close();
 });
 
-/** Opens `url` in a fresh browser context with `link` chosen in the query. */
-async function open(ctx: Ctx, url: string, link: 'tty' | 'nic'): Promise<Tab> {
+/** Opens `url` in a fresh browser context with `link` chosen in the query (and `extra` query settings). */
+async function open(ctx: Ctx, url: string, link: 'tty' | 'nic', extra: Record<string, string> = {}): Promise<Tab> {
   const context = await ctx.browser!.newContext({ viewport: { width: 1280, height: 720 } });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
   const u = new URL(url);
   if (link === 'nic') u.searchParams.set('link', 'nic');
+  for (const [k, v] of Object.entries(extra)) u.searchParams.set(k, v);
   await page.goto(u.href);
   const tab: Tab = { context, page, errors, ip: '' };
   ctx.tabs.push(tab);
@@ -205,6 +206,28 @@ room('a closed page leaves: its address is held through the grace period, then t
   await waitForPeers(b, [a.ip, dIp]);
   assert.is(await metric(ctx, 'signaling_peers_held'), 0);
   for (const t of [a, b, d]) assert.equal(t.errors, [], `page errors: ${t.errors.join('; ')}`);
+});
+
+room('?loss=50: the page says so, drops about half of what it sends and counts the drops; the others lose nothing', async (ctx) => {
+  const [a] = ctx.tabs;
+  const e = await open(ctx, ctx.roomUrl!, 'nic', { loss: '50', channel: 'unordered' });
+  await leased(e, 'nic');
+  assert.is(await e.page.textContent('[data-testid=lab-status]'), 'lab: unordered channels, no retransmits, dropping 50% of frames sent');
+  assert.is(await a.page.locator('[data-testid=lab-status]').count(), 0, 'a page without lab settings shows none');
+  await e.page.waitForFunction((ip) => document.querySelector<HTMLElement>(`[data-testid=peer-row][data-ip="${ip}"]`)?.dataset.state === 'open', a.ip, {
+    timeout: WAIT_MS,
+  });
+  // Each request leaves through the lossy page, each reply through a page without loss: with 40
+  // requests, all or none getting through has odds of 2^-40.
+  const screen = await run(ctx, e, `ping -c 40 -i 0.1 -W 2 ${a.ip} | tail -n 2`);
+  const m = /^40 packets transmitted, (\d+) packets received/m.exec(screen);
+  assert.ok(m, screen);
+  const received = Number(m![1]);
+  assert.ok(received > 0 && received < 40, `received ${received} of 40`);
+  const dropped = Number(await e.page.getAttribute(`[data-testid=peer-row][data-ip="${a.ip}"]`, 'data-dropped'));
+  assert.ok(dropped >= 40 - received, `dropped ${dropped}, lost ${40 - received}`);
+  await pingsWithoutLoss(ctx, a, ctx.tabs[1]);
+  assert.equal(e.errors, []);
 });
 
 room.run();
