@@ -8,7 +8,8 @@
 //           with 1% and 5% of frames dropped on purpose at each sender (PeerLink lossRate): the
 //           loss runs on nic1500 only unless --full (all links); --quick runs no loss
 //   pages   two pages of the app in headless Chromium in one room, per channel mode (`?channel=`),
-//           tty and nic1500 only
+//           the room MTU from the app server (SIGNALING_MTU), loss as for room but set in the page
+//           (`?loss=`), one pair of pages per loss level
 // --wire-loss: room and pages on nic1500, the loss put below SCTP instead (UDP dropped by nftables in a
 // namespace of the bench's own, see lan/wire-loss.ts), which is where the two modes should differ.
 // Measured: neither node-datachannel nor Chromium lost a frame on the `unordered` channel
@@ -20,7 +21,7 @@ import { DEFAULT_CHANNEL_MODE } from '../src/p2p/peer-link.ts';
 import { createTestInterface } from '../test/support/webrtc-net.ts';
 import { recordResults } from './lib/results.ts';
 import type { PingFigures, TransferFigures } from './lan/measure.ts';
-import { FILE_KIB, measurePing, measureTransfer, PING_COUNT, serveFile, tcpRetransmits, warmUp } from './lan/measure.ts';
+import { FILE_KIB, guestMtu, measurePing, measureTransfer, PING_COUNT, serveFile, tcpRetransmits, warmUp } from './lan/measure.ts';
 import type { LinkSetup, PathPair } from './lan/paths.ts';
 import { directPair, relayPair, roomPair } from './lan/paths.ts';
 import { pagesPair } from './lan/pages.ts';
@@ -49,6 +50,8 @@ export interface LanRow {
   run: number;
   ping: PingFigures | null;
   transfer: TransferFigures | null;
+  /** The MTU guest A's interface had (as the guest set it from its lease). */
+  guestMtu?: number | null;
   /** TCP segments B (the sender of the file) retransmitted during the transfer. */
   retransmits?: number | null;
   /** --wire-loss: UDP datagrams nftables dropped since the loss was set (all runs so far). */
@@ -80,7 +83,7 @@ function record(row: LanRow): void {
   console.log(
     `${row.link.padEnd(8)} ${(row.path + (row.mode ? `/${row.mode}` : '')).padEnd(16)} loss ${String(row.lossPercent).padStart(2)}%  ` +
       `ping ${row.ping?.medianMs ?? '-'} / p99 ${row.ping?.p99Ms ?? '-'} ms (${row.ping?.lossPercent ?? '-'}% lost)  ` +
-      `wget ${t?.mibPerSecond ?? '-'} MiB/s ${t?.outcome ?? '-'} retx ${row.retransmits ?? '-'}${row.wireDrops === undefined ? '' : ` udpDropped ${row.wireDrops}`} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
+      `wget ${t?.mibPerSecond ?? '-'} MiB/s ${t?.outcome ?? '-'} mtu ${row.guestMtu ?? '-'} retx ${row.retransmits ?? '-'}${row.wireDrops === undefined ? '' : ` udpDropped ${row.wireDrops}`} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
   );
   // Written after every row, so a run cut short still leaves its figures.
   const figures = { pingCount: PING_COUNT, fileKiB: FILE_KIB, defaultChannelMode: DEFAULT_CHANNEL_MODE, argv, rows };
@@ -92,15 +95,17 @@ type RowBase = Omit<LanRow, 'run' | 'ping' | 'transfer' | 'lossPercent' | 'lossK
 
 function applyLoss(pair: PathPair, percent: number): void {
   if (wireLoss) setWireLoss(percent);
+  // Pages take their loss from the URL (`?loss=`); they have no setLoss.
   else pair.setLoss?.(percent / 100);
 }
 
 async function measureOn(pair: PathPair, base: RowBase, lossList: number[]): Promise<void> {
   await serveFile(pair.b);
+  const mtu = await guestMtu(pair.a);
   await warmUp(pair.a, pair.b);
   for (const loss of lossList) {
     applyLoss(pair, loss);
-    const before = pair.counters?.();
+    const before = await pair.counters?.();
     const snap = (c: Record<string, number> | undefined) => ({ ...(c ?? {}) });
     const [da, db] = [snap(before?.a?.dropped), snap(before?.b?.dropped)];
     for (let run = 1; run <= repeat; run++) {
@@ -110,10 +115,10 @@ async function measureOn(pair: PathPair, base: RowBase, lossList: number[]): Pro
       const transfer = await measureTransfer(pair.a, pair.b);
       const r1 = await tcpRetransmits(pair.b);
       const retransmits = r0 === null || r1 === null ? null : r1 - r0;
-      const after = pair.counters?.();
+      const after = await pair.counters?.();
       const dropped = after ? { a: diff(after.a?.dropped, da), b: diff(after.b?.dropped, db) } : undefined;
       if (wireLoss) (row0.wireDrops = wireDrops());
-      record({ ...base, ...row0, lossPercent: loss, lossKind, run, ping, transfer, retransmits, ...(dropped ? { dropped } : {}) });
+      record({ ...base, ...row0, lossPercent: loss, lossKind, run, guestMtu: mtu, ping, transfer, retransmits, ...(dropped ? { dropped } : {}) });
     }
   }
   applyLoss(pair, 0);
@@ -148,13 +153,14 @@ async function main(): Promise<void> {
   process.on('exit', () => net.remove());
   process.on('SIGINT', () => process.exit(130));
   process.on('SIGTERM', () => process.exit(143));
-  let app: AppServer | null = null;
-  let browser: Browser | null = null;
-  if (paths.includes('pages')) {
-    app = await startAppServer();
-    process.on('exit', () => void app?.close());
-    browser = await launchBrowser();
-  }
+  // One app server per room MTU (SIGNALING_MTU), started when first needed.
+  const apps = new Map<number, AppServer>();
+  process.on('exit', () => apps.forEach((a) => void a.close()));
+  const appFor = async (mtu: number): Promise<AppServer> => {
+    if (!apps.has(mtu)) apps.set(mtu, await startAppServer({ SIGNALING_MTU: String(mtu) }));
+    return apps.get(mtu)!;
+  };
+  const browser: Browser | null = paths.includes('pages') ? await launchBrowser() : null;
   for (const name of links) {
     const link = LINKS[name];
     if (!link) throw new Error(`unknown link ${name}; use ${Object.keys(LINKS).join(', ')}`);
@@ -163,16 +169,19 @@ async function main(): Promise<void> {
     if (paths.includes('room')) {
       for (const mode of MODES) await withPair(() => roomPair(link, mode), { link: name, path: 'room', mode }, lossesFor(name));
     }
-    // A page boots its guest at MTU 1500. Frame loss (lossRate) is not reachable in a page; wire
-    // loss is (the browser runs in the bench's namespace).
-    if (browser && app && link.mtu === 1500) {
+    if (browser) {
+      const app = await appFor(link.mtu);
       for (const mode of MODES) {
-        await withPair(() => pagesPair(browser!, app!.url, link.kind, mode), { link: name, path: 'pages', mode }, wireLoss ? lossesFor(name) : [0]);
+        const base = { link: name, path: 'pages', mode } as const;
+        const pair = (loss: number) => () => pagesPair(browser, app.url, link.kind, mode, loss);
+        // Wire loss changes under a running pair; page loss is a URL setting, so a pair per level.
+        if (wireLoss) await withPair(pair(0), base, lossesFor(name));
+        else for (const loss of lossesFor(name)) await withPair(pair(loss), base, [loss]);
       }
     }
   }
   await browser?.close();
-  await app?.close();
+  for (const a of apps.values()) await a.close();
   printTable(rows);
   console.log('recorded', resultsPath);
   net.remove();

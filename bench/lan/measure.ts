@@ -98,12 +98,20 @@ export async function measureTransfer(a: GuestShell, b: GuestShell): Promise<Tra
   return { seconds: round(seconds, 2), mibPerSecond: rate, bytes, outcome: 'ok' };
 }
 
-/** The guest's TCP segments retransmitted so far (RetransSegs in /proc/net/snmp), or null. */
+/** The guest's TCP segments retransmitted so far (RetransSegs in /proc/net/snmp), or null.
+ * awk prints the one number: the table's own lines are wider than a page's terminal. */
 export async function tcpRetransmits(g: GuestShell): Promise<number | null> {
-  const out = await g.run('grep Tcp: /proc/net/snmp', 10_000).catch(() => '');
-  const [names, values] = out.trim().split('\n').map((l) => l.trim().split(/\s+/));
-  const i = names?.indexOf('RetransSegs') ?? -1;
-  return i > 0 && values?.[i] !== undefined ? Number(values[i]) : null;
+  const script = `/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i; h = 1 } else print "retx=" $c }`;
+  const out = await g.run(`awk '${script}' /proc/net/snmp`, 10_000).catch(() => '');
+  const m = /^retx=(\d+)\s*$/m.exec(out);
+  return m ? Number(m[1]) : null;
+}
+
+/** The MTU of the guest's LAN interface (tap0 or eth0) as the guest has it set, or null. */
+export async function guestMtu(g: GuestShell): Promise<number | null> {
+  const out = await g.run('cat /sys/class/net/tap0/mtu /sys/class/net/eth0/mtu 2>/dev/null | sed s/^/mtu=/', 10_000).catch(() => '');
+  const m = /^mtu=(\d+)\s*$/m.exec(out);
+  return m ? Number(m[1]) : null;
 }
 
 function round(x: number, digits: number): number {

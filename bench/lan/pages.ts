@@ -4,8 +4,9 @@
 //
 //   guest A (page 1) ─> RoomNode ─> RTCDataChannel ─> RoomNode (page 2) ─> guest B
 //
-// The page boots its guest at MTU 1500 (GUEST_MTU), so only `tty` and `nic` at MTU 1500 run here;
-// `?channel=unordered` picks the other channel mode.
+// The room's MTU is the server's (SIGNALING_MTU): the guest takes it with its lease, so a server
+// started with 9000 gives nic at MTU 9000. `?channel=unordered` picks the other channel mode and
+// `?loss=<percent>` drops that share of each page's frames before its data channel.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createRoomId } from '../../src/net/signal-ids.ts';
 import type { ChannelMode } from '../../src/p2p/peer-link.ts';
@@ -42,10 +43,11 @@ async function openPage(browser: Browser, url: string): Promise<{ context: Brows
 }
 
 /** Two pages of the app at `appUrl` in a fresh room, both guests on `link`, their link open. */
-export async function pagesPair(browser: Browser, appUrl: string, link: 'tty' | 'nic', mode: ChannelMode): Promise<PathPair> {
+export async function pagesPair(browser: Browser, appUrl: string, link: 'tty' | 'nic', mode: ChannelMode, lossPercent = 0): Promise<PathPair> {
   const u = new URL(appUrl);
   if (link === 'nic') u.searchParams.set('link', 'nic');
   if (mode === 'unordered') u.searchParams.set('channel', 'unordered');
+  if (lossPercent > 0) u.searchParams.set('loss', String(lossPercent));
   u.hash = `#/room/${createRoomId()}`;
   const contexts: BrowserContext[] = [];
   const close = async () => void (await Promise.all(contexts.map((c) => c.close().catch(() => undefined))));
@@ -62,7 +64,12 @@ export async function pagesPair(browser: Browser, appUrl: string, link: 'tty' | 
         { timeout: OPEN_WAIT_MS, polling: 200 },
       );
     }
-    return { a: shellOf(pa.page, pa.ip), b: shellOf(pb.page, pb.ip), close };
+    // Frames each page could not or would not send to the other (injected loss included), from its peer row.
+    const droppedOf = async (p: typeof pa, other: typeof pa) => ({
+      total: Number(await p.page.getAttribute(`[data-testid=peer-row][data-ip="${other.ip}"]`, 'data-dropped')),
+    });
+    const counters = async () => ({ a: { dropped: await droppedOf(pa, pb) }, b: { dropped: await droppedOf(pb, pa) } });
+    return { a: shellOf(pa.page, pa.ip), b: shellOf(pb.page, pb.ip), counters, close };
   } catch (err) {
     await close();
     throw err;

@@ -35,10 +35,13 @@ export interface PathPair {
   readonly b: GuestShell;
   /** Sets the injected frame loss on both sides (room paths only). */
   setLoss?(rate: number): void;
-  /** A's link counters towards B (room paths only). */
-  counters?(): { a: LinkCounters | null; b: LinkCounters | null };
+  /** Each side's drops towards the other, by reason (paths that count them). */
+  counters?(): PairCounters | Promise<PairCounters>;
   close(): Promise<void>;
 }
+
+/** Per side: frames dropped towards the other side, by reason. */
+export type PairCounters = { a: Pick<LinkCounters, 'dropped'> | null; b: Pick<LinkCounters, 'dropped'> | null };
 
 const MACS = ['52:54:00:4c:00:01', '52:54:00:4c:00:02'] as const;
 const LEASE_WAIT_MS = 60_000;
