@@ -12,8 +12,8 @@
 //           (`?loss=`), one pair of pages per loss level
 // --wire-loss: room and pages on nic1500, the loss put below SCTP instead (UDP dropped by nftables in a
 // namespace of the bench's own, see lan/wire-loss.ts), which is where the two modes should differ.
-// Measured: neither node-datachannel nor Chromium lost a frame on the `unordered` channel
-// ({ordered: false, maxRetransmits: 0}) under it, see lan/wire-loss.ts.
+// The drop is at the receiver (input hook): dropped on output, the sender sees sendto() fail and
+// SCTP sends again, which hid the loss from `unordered` channels (see lan/wire-loss.ts).
 // Prints a table and records bench/results/lan-<time>.json after every measurement. No pass/fail.
 import { rmSync } from 'node:fs';
 import type { ChannelMode } from '../src/p2p/peer-link.ts';
@@ -42,7 +42,7 @@ const LOSS_PERCENTS = [0, 1, 5];
 /** One measured configuration. */
 export interface LanRow {
   link: string;
-  path: 'direct' | 'relay' | 'room' | 'pages';
+  path: 'direct' | 'relay' | 'room' | 'page-direct' | 'page-relay' | 'pages';
   mode: ChannelMode | null;
   lossPercent: number;
   /** `frame`: dropped at the sender above the channel; `wire`: UDP dropped below SCTP. */

@@ -23,9 +23,9 @@
 //   unordered  input     500/500   474/471   388/385   339/368
 // Chromium hides part of an output drop: two RTCPeerConnections in one page, unordered, 500 each
 // way: 5% 498/497, 20% 489/479, 30% 454/444 on output; 472/482, 398/402, 382/345 on input. So the
-// figures this chain gives for `unordered` undercount the loss (in Node, to none) until it moves
-// to `hook input` (each datagram crosses input once too). test/channel-mode.test.ts checks both
-// modes that way.
+// output hook undercounts the loss of `unordered` (in Node, to none), and the chain below is on the
+// input hook: each datagram crosses it once, at the receiver, and the sender never learns of the
+// drop, as with loss on a real network. test/channel-mode.test.ts checks both modes that way.
 //
 // The bench re-runs itself in a network namespace of its own (`unshare -n`): the rules see only its
 // own traffic and vanish with it; nothing is left on the host.
@@ -48,21 +48,21 @@ export function runInPrivateNetns(): number | null {
   return r.status ?? 1;
 }
 
-/** Inside the namespace: brings up `lo` and makes the (empty) drop chain on the output hook. */
+/** Inside the namespace: brings up `lo` and makes the (empty) drop chain on the input hook. */
 export function initWireLoss(): void {
   execFileSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'ignore' });
   nft('add', 'table', 'inet', TABLE);
-  nft('add', 'chain', 'inet', TABLE, 'out', '{ type filter hook output priority 0; }');
+  nft('add', 'chain', 'inet', TABLE, 'in', '{ type filter hook input priority 0; }');
 }
 
-/** Drops `percent` of all UDP datagrams leaving any socket in the namespace (each crosses output once). */
+/** Drops `percent` of all UDP datagrams arriving at any socket in the namespace (each crosses input once). */
 export function setWireLoss(percent: number): void {
-  nft('flush', 'chain', 'inet', TABLE, 'out');
-  if (percent > 0) nft('add', 'rule', 'inet', TABLE, 'out', 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', '100', '<', String(percent), 'counter', 'drop');
+  nft('flush', 'chain', 'inet', TABLE, 'in');
+  if (percent > 0) nft('add', 'rule', 'inet', TABLE, 'in', 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', '100', '<', String(percent), 'counter', 'drop');
 }
 
 /** UDP datagrams dropped since the last setWireLoss. */
 export function wireDrops(): number {
-  const out = execFileSync('nft', ['list', 'chain', 'inet', TABLE, 'out']).toString();
+  const out = execFileSync('nft', ['list', 'chain', 'inet', TABLE, 'in']).toString();
   return Number(/counter packets (\d+)/.exec(out)?.[1] ?? 0);
 }
