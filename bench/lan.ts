@@ -1,4 +1,5 @@
-// npm run bench:lan [-- --quick | --full | --wire-loss] [--only tty,nic1500,nic9000] [--paths direct,relay,room,pages] [--repeat N]
+// npm run bench:lan [-- --quick | --full | --wire-loss] [--only tty,nic1500,nic9000]
+//   [--paths direct,relay,room,page-direct,page-relay,pages] [--repeat N]
 //
 // Guest-to-guest ping RTT (median, p99) and TCP throughput (wget of 4 MiB) for each link kind,
 // over each path side by side in one run:
@@ -7,6 +8,9 @@
 //   room    two RoomNodes over WebRTC data channels (node-datachannel), per channel mode, clean and
 //           with 1% and 5% of frames dropped on purpose at each sender (PeerLink lossRate): the
 //           loss runs on nic1500 only unless --full (all links); --quick runs no loss
+// In headless Chromium, the same three shapes, so the product path has a baseline in its own runtime:
+//   page-direct  two guests (two emulator Workers) in one bench page, wired on its main thread
+//   page-relay   one guest in each of two bench pages, frames through the Node WebSocket relay
 //   pages   two pages of the app in headless Chromium in one room, per channel mode (`?channel=`),
 //           the room MTU from the app server (SIGNALING_MTU), loss as for room but set in the page
 //           (`?loss=`), one pair of pages per loss level
@@ -25,6 +29,7 @@ import { FILE_KIB, guestMtu, measurePing, measureTransfer, PING_COUNT, serveFile
 import type { LinkSetup, PathPair } from './lan/paths.ts';
 import { directPair, relayPair, roomPair } from './lan/paths.ts';
 import { pagesPair } from './lan/pages.ts';
+import { pageDirectPair, pageRelayPair } from './lan/page-paths.ts';
 import { launchBrowser, startAppServer } from '../test/e2e/harness.ts';
 import type { AppServer } from '../test/e2e/harness.ts';
 import type { Browser } from 'playwright-core';
@@ -69,7 +74,10 @@ const opt = (name: string) => {
 const quick = argv.includes('--quick');
 const wireLoss = argv.includes('--wire-loss');
 const links = (opt('--only') ?? (wireLoss ? 'nic1500' : Object.keys(LINKS).join(','))).split(',');
-const paths = (opt('--paths') ?? (wireLoss ? 'room,pages' : 'direct,relay,room,pages')).split(',');
+const ALL_PATHS = ['direct', 'relay', 'room', 'page-direct', 'page-relay', 'pages'];
+const paths = (opt('--paths') ?? (wireLoss ? 'room,pages' : ALL_PATHS.join(','))).split(',');
+const unknownPath = paths.find((p) => !ALL_PATHS.includes(p));
+if (unknownPath) throw new Error(`unknown path ${unknownPath}; use ${ALL_PATHS.join(', ')}`);
 const repeat = Number(opt('--repeat') ?? 1);
 const full = argv.includes('--full');
 const lossKind = wireLoss ? 'wire' : 'frame';
@@ -83,7 +91,7 @@ function record(row: LanRow): void {
   console.log(
     `${row.link.padEnd(8)} ${(row.path + (row.mode ? `/${row.mode}` : '')).padEnd(16)} loss ${String(row.lossPercent).padStart(2)}%  ` +
       `ping ${row.ping?.medianMs ?? '-'} / p99 ${row.ping?.p99Ms ?? '-'} ms (${row.ping?.lossPercent ?? '-'}% lost)  ` +
-      `wget ${t?.mibPerSecond ?? '-'} MiB/s ${t?.outcome ?? '-'} mtu ${row.guestMtu ?? '-'} retx ${row.retransmits ?? '-'}${row.wireDrops === undefined ? '' : ` udpDropped ${row.wireDrops}`} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
+      `wget ${t?.mibPerSecond ?? '-'} MiB/s (${t?.seconds ?? '-'} s guest, ${t?.hostSeconds ?? '-'} s host) ${t?.outcome ?? '-'} mtu ${row.guestMtu ?? '-'} retx ${row.retransmits ?? '-'}${row.wireDrops === undefined ? '' : ` udpDropped ${row.wireDrops}`} drops ${JSON.stringify(row.dropped ?? {})}${row.error ? `  error: ${row.error}` : ''}`,
   );
   // Written after every row, so a run cut short still leaves its figures.
   const figures = { pingCount: PING_COUNT, fileKiB: FILE_KIB, defaultChannelMode: DEFAULT_CHANNEL_MODE, argv, rows };
@@ -160,7 +168,7 @@ async function main(): Promise<void> {
     if (!apps.has(mtu)) apps.set(mtu, await startAppServer({ SIGNALING_MTU: String(mtu) }));
     return apps.get(mtu)!;
   };
-  const browser: Browser | null = paths.includes('pages') ? await launchBrowser() : null;
+  const browser: Browser | null = paths.some((p) => p.startsWith('page')) ? await launchBrowser() : null;
   for (const name of links) {
     const link = LINKS[name];
     if (!link) throw new Error(`unknown link ${name}; use ${Object.keys(LINKS).join(', ')}`);
@@ -169,7 +177,9 @@ async function main(): Promise<void> {
     if (paths.includes('room')) {
       for (const mode of MODES) await withPair(() => roomPair(link, mode), { link: name, path: 'room', mode }, lossesFor(name));
     }
-    if (browser) {
+    if (browser && paths.includes('page-direct')) await withPair(() => pageDirectPair(browser, link), { link: name, path: 'page-direct', mode: null }, [0]);
+    if (browser && paths.includes('page-relay')) await withPair(() => pageRelayPair(browser, link), { link: name, path: 'page-relay', mode: null }, [0]);
+    if (browser && paths.includes('pages')) {
       const app = await appFor(link.mtu);
       for (const mode of MODES) {
         const base = { link: name, path: 'pages', mode } as const;

@@ -32,7 +32,10 @@ export interface PingFigures {
 
 /** Throughput of one transfer, or why there is none. */
 export interface TransferFigures {
+  /** By the guest's clock around the transfer. */
   seconds: number | null;
+  /** By the host's clock, from typing the command to reading its end (includes the console's own costs). */
+  hostSeconds: number | null;
   /** For a timeout: the rate of the bytes that arrived within the bound. */
   mibPerSecond: number | null;
   bytes: number | null;
@@ -80,22 +83,29 @@ export async function measurePing(a: GuestShell, b: GuestShell): Promise<PingFig
   return parsePing(out);
 }
 
-/** Fetches B's file from A with wget, timed from typing the command to seeing its end marker.
- * A transfer cut by the guest's bound still yields a rate: the bytes that arrived over the bound. */
+/** Fetches B's file from A with wget, timed by A's own clock (/proc/uptime, 10 ms steps) around
+ * the transfer: v86 keeps guest time with the host's, and the host's time from typing the command
+ * to reading its end marker also counts the typing and the screen reads, which are slower on some
+ * paths (a page's terminal) than others. The host's figure is kept too. A transfer cut by the
+ * guest's bound still yields a rate: the bytes that arrived over the bound. */
 export async function measureTransfer(a: GuestShell, b: GuestShell): Promise<TransferFigures> {
   const t0 = performance.now();
   // wc counts what arrived even when timeout kills wget; wget's exit code goes to stderr.
-  const cmd = `{ timeout ${WGET_TIMEOUT_S} wget -q -O - http://${b.ip}:${HTTP_PORT}/f; echo rc=$? >&2; } | wc -c`;
+  const cmd =
+    `read u0 x < /proc/uptime; { timeout ${WGET_TIMEOUT_S} wget -q -O - http://${b.ip}:${HTTP_PORT}/f; echo rc=$? >&2; } | wc -c; ` +
+    `read u1 x < /proc/uptime; echo "uptime=$u0,$u1"`;
   const out = await a.run(cmd, (WGET_TIMEOUT_S + 20) * 1000).catch(() => null);
-  const seconds = (performance.now() - t0) / 1000;
-  if (out === null) return { seconds: null, mibPerSecond: null, bytes: null, outcome: 'hung' };
+  const hostSeconds = round((performance.now() - t0) / 1000, 2);
+  if (out === null) return { seconds: null, hostSeconds, mibPerSecond: null, bytes: null, outcome: 'hung' };
   const rc = Number(/rc=(\d+)/.exec(out)?.[1] ?? -1);
   const bytes = Number(/^\s*(\d+)\s*$/m.exec(out)?.[1] ?? NaN);
-  const rate = Number.isFinite(bytes) ? round(bytes / 1048576 / seconds, 3) : null;
+  const up = /uptime=([\d.]+),([\d.]+)/.exec(out);
+  const seconds = up ? round(Number(up[2]) - Number(up[1]), 2) : hostSeconds;
+  const rate = Number.isFinite(bytes) && seconds > 0 ? round(bytes / 1048576 / seconds, 3) : null;
   // busybox timeout kills with SIGTERM: the shell reports 143.
-  if (rc === 143 || rc === 124) return { seconds: round(seconds, 2), mibPerSecond: rate, bytes, outcome: 'timeout' };
-  if (rc !== 0 || bytes !== FILE_KIB * 1024) return { seconds: null, mibPerSecond: null, bytes: Number.isFinite(bytes) ? bytes : null, outcome: 'failed' };
-  return { seconds: round(seconds, 2), mibPerSecond: rate, bytes, outcome: 'ok' };
+  if (rc === 143 || rc === 124) return { seconds, hostSeconds, mibPerSecond: rate, bytes, outcome: 'timeout' };
+  if (rc !== 0 || bytes !== FILE_KIB * 1024) return { seconds: null, hostSeconds, mibPerSecond: null, bytes: Number.isFinite(bytes) ? bytes : null, outcome: 'failed' };
+  return { seconds, hostSeconds, mibPerSecond: rate, bytes, outcome: 'ok' };
 }
 
 /** The guest's TCP segments retransmitted so far (RetransSegs in /proc/net/snmp), or null.

@@ -6,10 +6,6 @@
 //
 // Both guests restore the template snapshot and take a DHCP lease from their own side (a local
 // responder for direct and relay, the RoomNode for room), as a page would.
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { createDhcpResponder, isDhcpFromClient } from '../../src/net/dhcp-responder.ts';
 import { createRoomId } from '../../src/net/signal-ids.ts';
@@ -22,6 +18,7 @@ import type { FramePort, Vm } from '../../src/vm/types.ts';
 import { createSignalingServer } from '../../signaling/server.ts';
 import { bootGuest, ConsoleReader, loadTemplate } from '../../test/support/guest.ts';
 import type { GuestShell } from './measure.ts';
+import { startRelayProcess } from './relay-process.ts';
 
 /** The guest's link: `tty`, or `nic` at an MTU. */
 export interface LinkSetup {
@@ -47,7 +44,6 @@ const MACS = ['52:54:00:4c:00:01', '52:54:00:4c:00:02'] as const;
 const LEASE_WAIT_MS = 60_000;
 const OPEN_WAIT_MS = 30_000;
 const LEASE_IPS = ['10.0.2.15', '10.0.2.16'] as const;
-const RELAY_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'relay-server.ts');
 
 interface Guest {
   vm: Vm;
@@ -102,19 +98,8 @@ export async function directPair(link: LinkSetup): Promise<PathPair> {
 
 /** (b) Each guest's frames over its own WebSocket to a Node relay process that forwards them to the other. */
 export async function relayPair(link: LinkSetup): Promise<PathPair> {
-  const relay = spawn(process.execPath, ['--import', 'tsx', RELAY_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the relay did not start')), OPEN_WAIT_MS);
-    relay.once('exit', () => reject(new Error('the relay exited')));
-    createInterface({ input: relay.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { port: number }).port);
-    });
-  }).catch((err) => {
-    relay.kill();
-    throw err;
-  });
-  const url = `ws://127.0.0.1:${port}`;
+  const relay = await startRelayProcess();
+  const url = relay.url;
   const [ga, gb] = await Promise.all(MACS.map((m) => startGuest(link, m)));
   const clients: WebSocket[] = [];
   const dropped = [{} as Record<string, number>, {} as Record<string, number>];
@@ -139,8 +124,7 @@ export async function relayPair(link: LinkSetup): Promise<PathPair> {
     counters: () => ({ a: { ...zero, dropped: dropped[0] }, b: { ...zero, dropped: dropped[1] } }),
     close: async () => {
       for (const ws of clients) ws.terminate();
-      relay.stdin!.end();
-      relay.kill();
+      relay.close();
       await Promise.all([ga.vm.destroy(), gb.vm.destroy()]);
     },
   };
