@@ -4,7 +4,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ImageBuffers } from '../src/vm/image-fetch.ts';
-import type { BootStage, FramePort, Vm, VmConfig } from '../src/vm/types.ts';
+import type { BootStage, ConsoleSize, FramePort, Vm, VmConfig } from '../src/vm/types.ts';
 import { WorkerVm, WorkerVmError } from '../src/vm/worker-client.ts';
 import type { MessageEndpoint, WorkerBootConfig } from '../src/vm/worker-protocol.ts';
 import { serveVm, type WorkerServer } from '../src/vm/worker-server.ts';
@@ -33,6 +33,7 @@ class FakeVm implements Vm {
   stageListener: ((stage: BootStage) => void) | undefined;
   destroyed = false;
   restored: number[] = [];
+  readonly sizes: ConsoleSize[] = [];
   readonly console = {
     write: (data: string | Uint8Array) => void this.typed.push([...(typeof data === 'string' ? new TextEncoder().encode(data) : data)]),
     onOutput: (l: (bytes: Uint8Array) => void) => ((this.output = l), () => (this.output = undefined)),
@@ -48,6 +49,9 @@ class FakeVm implements Vm {
   }
   waitForPrompt(): Promise<void> {
     return Promise.resolve();
+  }
+  resizeConsole(size: ConsoleSize): void {
+    this.sizes.push(size);
   }
   async saveState(): Promise<ArrayBuffer> {
     return Uint8Array.of(7, 7, 7).buffer;
@@ -75,7 +79,7 @@ interface Rig {
   ports: [MessagePort, MessagePort];
 }
 
-function rig(options: { fetchFails?: boolean; startFails?: boolean; gate?: Promise<void> } = {}): Rig {
+function rig(options: { fetchFails?: boolean; startFails?: boolean; gate?: Promise<void>; startGate?: Promise<void> } = {}): Rig {
   const { port1, port2 } = new MessageChannel();
   const vms: FakeVm[] = [];
   const fetches: string[] = [];
@@ -93,6 +97,7 @@ function rig(options: { fetchFails?: boolean; startFails?: boolean; gate?: Promi
       if (options.startFails) throw new Error('no wasm');
       const vm = new FakeVm(config);
       vms.push(vm);
+      await options.startGate;
       return vm;
     },
   });
@@ -288,6 +293,101 @@ lifecycle('bad messages are counted on both sides and answered with ERR_BAD_MESS
   for (const p of [port1, port2, a, b]) p.close();
 });
 
+const resize = suite('WorkerVm resizeConsole');
+
+/** Resolves once the worker has handled every message sent before this call (it handles them in order). */
+async function drained(r: Rig): Promise<void> {
+  const before = r.server.counters.badMessages;
+  r.client.post({ type: 'drain' } as unknown as Parameters<WorkerVm['post']>[0]);
+  await until(() => r.server.counters.badMessages === before + 1);
+}
+
+resize('reaches the running guest, and a reset boots with the latest size', async () => {
+  const r = rig();
+  await until(() => r.vms.length === 1);
+  r.client.resizeConsole({ cols: 132, rows: 43 });
+  await until(() => r.vms[0].sizes.length === 1);
+  assert.equal(r.vms[0].sizes, [{ cols: 132, rows: 43 }]);
+  assert.equal(r.client.bootConfig.consoleSize, { cols: 132, rows: 43 });
+  r.client.reset();
+  await until(() => r.vms.length === 2);
+  assert.equal(r.vms[1].config.consoleSize, { cols: 132, rows: 43 });
+  assert.equal(r.vms[1].sizes, []);
+  close(r);
+});
+
+resize('a resize during the download is the size the guest starts with', async () => {
+  let open = () => {};
+  const r = rig({ gate: new Promise<void>((ok) => (open = ok)) });
+  r.client.resizeConsole({ cols: 90, rows: 30 });
+  await drained(r);
+  open();
+  await until(() => r.vms.length === 1);
+  assert.equal(r.vms[0].config.consoleSize, { cols: 90, rows: 30 });
+  assert.equal(r.vms[0].sizes, []);
+  close(r);
+});
+
+resize('a resize while the emulator starts is sent to it once it runs', async () => {
+  let open = () => {};
+  const r = rig({ startGate: new Promise<void>((ok) => (open = ok)) });
+  await until(() => r.vms.length === 1);
+  assert.is(r.vms[0].config.consoleSize, undefined);
+  r.client.resizeConsole({ cols: 100, rows: 40 });
+  await drained(r);
+  open();
+  await until(() => r.vms[0].sizes.length === 1);
+  assert.equal(r.vms[0].sizes, [{ cols: 100, rows: 40 }]);
+  close(r);
+});
+
+resize('throws ERR_VM_CONFIG for a size outside 1 to 1000 and sends nothing', async () => {
+  const r = rig();
+  await until(() => r.vms.length === 1);
+  for (const bad of [{ cols: 0, rows: 24 }, { cols: 80, rows: 1001 }, { cols: 80.5, rows: 24 }, { cols: Number.NaN, rows: 24 }]) {
+    const err = (() => {
+      try {
+        r.client.resizeConsole(bad);
+      } catch (e) {
+        return e as { code?: string; message?: string };
+      }
+    })();
+    assert.is(err?.code, 'ERR_VM_CONFIG', JSON.stringify(bad));
+  }
+  r.client.resizeConsole({ cols: 1000, rows: 1 });
+  await until(() => r.vms[0].sizes.length === 1);
+  await drained(r);
+  assert.equal(r.vms[0].sizes, [{ cols: 1000, rows: 1 }]);
+  close(r);
+});
+
+resize('the worker answers a bad resize message with ERR_BAD_MESSAGE and leaves the guest alone', async () => {
+  const r = rig();
+  await until(() => r.vms.length === 1);
+  const replies: unknown[] = [];
+  // A second listener on the page's port sees the raw messages the client also gets.
+  r.ports[0].on('message', (m: { type: string }) => m.type === 'error' && replies.push(m));
+  r.client.post({ type: 'resize', cols: 0, rows: 24 });
+  await until(() => replies.length === 1);
+  assert.equal(replies[0], { type: 'error', code: 'ERR_BAD_MESSAGE', message: 'resize: bad size' });
+  assert.is(r.server.counters.badMessages, 1);
+  assert.equal(r.vms[0].sizes, []);
+  close(r);
+});
+
+resize('after destroy it sends nothing and does not throw', async () => {
+  const r = rig();
+  await until(() => r.vms.length === 1);
+  const seen: string[] = [];
+  r.ports[1].on('message', (m: { type: string }) => seen.push(m.type));
+  await r.client.destroy();
+  r.client.resizeConsole({ cols: 100, rows: 40 });
+  await drained(r);
+  assert.equal(seen, ['stop', 'drain']);
+  close(r);
+});
+
 boot.run();
 io.run();
 lifecycle.run();
+resize.run();

@@ -13,6 +13,8 @@ const PAGE_VALID: [string, unknown][] = [
   ['console-in', { type: 'console-in', bytes: buf() }],
   ['frame-in tty', { type: 'frame-in', port: 'tty', frame: buf() }],
   ['frame-in nic', { type: 'frame-in', port: 'nic', frame: buf() }],
+  ['resize', { type: 'resize', cols: 80, rows: 24 }],
+  ['resize at the limits', { type: 'resize', cols: 1000, rows: 1 }],
   ['save', { type: 'save', id: 1 }],
   ['restore', { type: 'restore', id: 2, state: buf() }],
   ['stop', { type: 'stop' }],
@@ -39,6 +41,14 @@ const PAGE_INVALID: [string, unknown][] = [
   ['frame-in on a bad port', { type: 'frame-in', port: 'eth0', frame: buf() }],
   ['frame-in without frame', { type: 'frame-in', port: 'tty' }],
   ['save with a string id', { type: 'save', id: '1' }],
+  ['resize without rows', { type: 'resize', cols: 80 }],
+  ['resize with zero cols', { type: 'resize', cols: 0, rows: 24 }],
+  ['resize with rows over 1000', { type: 'resize', cols: 80, rows: 1001 }],
+  ['resize with negative rows', { type: 'resize', cols: 80, rows: -24 }],
+  ['resize with fractional cols', { type: 'resize', cols: 80.5, rows: 24 }],
+  ['resize with NaN cols', { type: 'resize', cols: Number.NaN, rows: 24 }],
+  ['resize with string sizes', { type: 'resize', cols: '80', rows: '24' }],
+  ['resize with the size nested', { type: 'resize', size: { cols: 80, rows: 24 } }],
   ['restore without state', { type: 'restore', id: 1 }],
 ];
 for (const [name, msg] of PAGE_INVALID) {

@@ -3,12 +3,16 @@
 import { hostnameForMac } from './format.ts';
 import { ConsoleBacklog } from './console-backlog.ts';
 import { writeLinkChoice } from './link-choice.ts';
-import type { BootStage, LinkKind } from '../vm/types.ts';
+import { MAX_CONSOLE_CELLS } from '../vm/cmdline.ts';
+import type { BootStage, ConsoleSize, LinkKind } from '../vm/types.ts';
 import type { WorkerBootConfig } from '../vm/worker-protocol.ts';
 import type { WorkerVm } from '../vm/worker-client.ts';
 
 /** The guest interface MTU the page boots with. */
 export const GUEST_MTU = 1500;
+
+/** A terminal being dragged to a new size changes it many times a second; the guest gets the last. */
+export const RESIZE_DEBOUNCE_MS = 100;
 
 /** The performance mark set when the guest's prompt first appears after each boot. */
 export const PROMPT_MARK = 'peerlinux:prompt';
@@ -42,7 +46,8 @@ export class VmSession {
   private readonly boot: 'auto' | 'cold';
   private readonly startVm: (config: WorkerBootConfig) => WorkerVm;
   private frozenAtMs: number | null = null;
-  private consoleSize: { cols: number; rows: number } | undefined;
+  private consoleSize: ConsoleSize | undefined;
+  private resizeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(options: VmSessionOptions) {
@@ -107,9 +112,22 @@ export class VmSession {
     return this.backlog.attach(write);
   }
 
-  /** Records the terminal's size; the guest learns it at its next boot (it is on the kernel command line). */
+  /**
+   * Records the terminal's size for the next boot and, shortly after the last change, tells the
+   * running guest (a guest still booting asks its host for the latest size once it can take it).
+   */
   setConsoleSize(cols: number, rows: number): void {
-    if (cols > 0 && rows > 0) this.consoleSize = { cols, rows };
+    if (!(cols > 0 && rows > 0)) return;
+    // The guest takes at most 1000 cells either way; a wider terminal just has unused columns.
+    const size = { cols: Math.min(cols, MAX_CONSOLE_CELLS), rows: Math.min(rows, MAX_CONSOLE_CELLS) };
+    if (this.consoleSize?.cols === size.cols && this.consoleSize.rows === size.rows) return;
+    this.consoleSize = size;
+    if (!this.vm) return;
+    clearTimeout(this.resizeTimer);
+    this.resizeTimer = setTimeout(() => {
+      this.resizeTimer = undefined;
+      if (this.vm && this.consoleSize) this.vm.resizeConsole(this.consoleSize);
+    }, RESIZE_DEBOUNCE_MS);
   }
 
   /** Sends what the person typed or pasted to the guest's console. */
@@ -128,11 +146,14 @@ export class VmSession {
     this.backlog.clear();
     // Clears the screen and scrollback so the new boot starts on a fresh terminal.
     this.backlog.push(new TextEncoder().encode('\x1bc'));
+    clearTimeout(this.resizeTimer);
+    this.resizeTimer = undefined;
     this.vm.reset({ link, consoleSize: this.consoleSize });
   }
 
   /** Stops the guest and its worker. */
   destroy(): void {
+    clearTimeout(this.resizeTimer);
     for (const off of this.cleanups.splice(0)) off();
     void this.vm?.destroy();
     this.vm = undefined;

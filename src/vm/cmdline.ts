@@ -1,9 +1,11 @@
 // Builds the guest kernel command line from a VmConfig; the guest's rcS reads the peerlinux.* words.
-import type { VmConfig } from './types.ts';
+import type { ConsoleSize, VmConfig } from './types.ts';
 
 /** Smallest and largest interface MTU the guest accepts. */
 export const MIN_MTU = 68;
 export const MAX_MTU = 9000;
+/** Largest console width and height, in cells, the guest accepts (its winsize loop checks the same). */
+export const MAX_CONSOLE_CELLS = 1000;
 const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const HOSTNAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const EXTRA_PATTERN = /^[\x21-\x7e]+( [\x21-\x7e]+)*$/;
@@ -11,6 +13,22 @@ const EXTRA_PATTERN = /^[\x21-\x7e]+( [\x21-\x7e]+)*$/;
 /** Thrown at once for a config the guest could not boot with. */
 export class VmConfigError extends RangeError {
   readonly code = 'ERR_VM_CONFIG';
+}
+
+/** True for an object whose `cols` and `rows` are integers from 1 to MAX_CONSOLE_CELLS. */
+export function isConsoleSize(value: unknown): value is ConsoleSize {
+  if (typeof value !== 'object' || value === null) return false;
+  const { cols, rows } = value as Record<string, unknown>;
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_CONSOLE_CELLS;
+  return ok(cols) && ok(rows);
+}
+
+/** Throws VmConfigError unless `size` is a console size the guest accepts. */
+export function validateConsoleSize(size: ConsoleSize): void {
+  if (!isConsoleSize(size)) {
+    const { cols, rows } = (size ?? {}) as Partial<ConsoleSize>;
+    throw new VmConfigError(`bad console size: ${cols}x${rows}`);
+  }
 }
 
 /** Checks the fields the guest is told about; throws VmConfigError for the first bad one. */
@@ -22,12 +40,7 @@ export function validateVmConfig(config: VmConfig): void {
     throw new VmConfigError(`bad MTU: ${config.mtu}`);
   }
   if (!HOSTNAME_PATTERN.test(config.hostname)) throw new VmConfigError(`bad hostname: ${config.hostname}`);
-  if (config.consoleSize) {
-    const { cols, rows } = config.consoleSize;
-    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1 || cols > 1000 || rows > 1000) {
-      throw new VmConfigError(`bad console size: ${cols}x${rows}`);
-    }
-  }
+  if (config.consoleSize) validateConsoleSize(config.consoleSize);
 }
 
 /** Returns the kernel command line for `config`, or throws VmConfigError for a bad field. */
@@ -61,4 +74,10 @@ export function buildSettingsLine(config: VmConfig, nowMs: number): string {
   if (config.consoleSize) words.push(`cols=${config.consoleSize.cols}`, `rows=${config.consoleSize.rows}`);
   words.push(`time=${Math.floor(nowMs / 1000)}`);
   return words.join(' ') + '\n';
+}
+
+/** The line that resizes a running guest's console (read by guest/rootfs/etc/init.d/winsize on ttyS2). */
+export function buildWinsizeLine(size: ConsoleSize): string {
+  validateConsoleSize(size);
+  return `winsize cols=${size.cols} rows=${size.rows}\n`;
 }

@@ -16,6 +16,12 @@ export interface GuestImages {
   readonly initrd?: ImageSource;
 }
 
+/** A terminal's size in character cells. */
+export interface ConsoleSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
 /** Everything needed to boot one guest. */
 export interface VmConfig {
   /** Absolute filesystem path (Node) or URL (browser) of v86.wasm. */
@@ -29,8 +35,8 @@ export interface VmConfig {
   readonly hostname: string;
   /** Guest RAM; must exceed 64 MiB plus the initramfs. Default 96. */
   readonly memoryMiB?: number;
-  /** The console's size, so the guest's `stty` matches the terminal that shows it. */
-  readonly consoleSize?: { readonly cols: number; readonly rows: number };
+  /** The console's size at boot, so the guest's `stty` matches the terminal that shows it (1 to 1000 each). */
+  readonly consoleSize?: ConsoleSize;
   /**
    * A saved machine to start from instead of booting. `resume` continues exactly the machine that
    * was saved (from `Vm.saveState`, same config). `template` is a snapshot made by
@@ -89,11 +95,18 @@ export interface Vm {
   readonly nic: FramePort;
   /** The raw ttyS1 byte stream, below the framing: for diagnostics and framing tests (in-process hosts only). */
   readonly ttyRaw?: RawSerial;
+  /** The raw ttyS2 byte stream (the settings line, console sizes): for diagnostics and tests (in-process hosts only). */
+  readonly settingsRaw?: RawSerial;
   readonly stage: BootStage;
   /** Subscribes to stage changes; returns the unsubscribe function. */
   onStage(listener: (stage: BootStage) => void): () => void;
   /** Resolves once the shell prompt has appeared on the console. */
   waitForPrompt(): Promise<void>;
+  /**
+   * Tells the running guest its console's new size (the terminal was resized): the guest sets it
+   * on ttyS0 and its foreground job gets SIGWINCH. Throws ERR_VM_CONFIG for a size outside 1 to 1000.
+   */
+  resizeConsole(size: ConsoleSize): void;
   saveState(): Promise<ArrayBuffer>;
   restoreState(state: ArrayBuffer): Promise<void>;
   destroy(): Promise<void>;

@@ -3,15 +3,16 @@
 //   guest ttyS0  <- serial0 bytes ->  VmConsole
 //   guest tap0 -> tapper -> ttyS1 <- serial1 bytes -> TtyFrameDecoder / encodeTtyFrame -> vm.tty
 //   guest eth0 (virtio-net)  <- net0-send / net0-receive on the bus ->                   vm.nic
+//   guest ttyS2 <- serial2 lines -> settings at a template restore, then console sizes  vm.resizeConsole
 //
 // This is the only module that imports v86. It runs unchanged in Node, a worker and a page.
 import { V86 } from 'v86';
 import type { V86Image, V86Options } from 'v86';
 import { encodeTtyFrame, TtyFrameDecoder } from '../net/tty-framing.ts';
-import { buildCmdline, buildSettingsLine, MAX_MTU, validateVmConfig, VmConfigError } from './cmdline.ts';
+import { buildCmdline, buildSettingsLine, buildWinsizeLine, MAX_MTU, validateVmConfig, VmConfigError } from './cmdline.ts';
 import { createFramePort, type FramePortSink } from './frame-port.ts';
 import { MOTD_MARK, PromptWatcher } from './prompt-watcher.ts';
-import type { BootStage, FramePort, ImageSource, RawSerial, Vm, VmConfig, VmConsole } from './types.ts';
+import type { BootStage, ConsoleSize, FramePort, ImageSource, RawSerial, Vm, VmConfig, VmConsole } from './types.ts';
 
 /** Guest RAM when the config names none: the initrd is loaded at 64 MiB, so leave room above it. */
 export const DEFAULT_MEMORY_MIB = 96;
@@ -20,6 +21,10 @@ const SERIAL_TTY = 1;
 /** Bytes that may wait in the emulated UART for the guest to read before frames are dropped. */
 export const MAX_TTY_BACKLOG_BYTES = 16 * 1024;
 const SERIAL_SETTINGS = 2;
+/** What the guest's winsize loop writes on ttyS2 when it starts reading: it wants the current size. */
+const WINSIZE_REQUEST = 'winsize?';
+/** Longest line from the guest on ttyS2 that is looked at; the rest of a longer one is ignored. */
+const MAX_SETTINGS_LINE_BYTES = 64;
 
 interface V86Bus {
   send(name: string, value: unknown): void;
@@ -74,7 +79,12 @@ class V86Vm implements Vm {
   readonly tty: FramePort;
   readonly nic: FramePort;
   readonly ttyRaw: RawSerial;
+  readonly settingsRaw: RawSerial;
   private readonly rawTtyListeners = new Set<(bytes: Uint8Array) => void>();
+  private readonly rawSettingsListeners = new Set<(bytes: Uint8Array) => void>();
+  // The latest console size, from the config or resizeConsole: the answer to the guest's request.
+  private consoleSize: ConsoleSize | undefined;
+  private settingsLineIn = '';
   private stageNow: BootStage = 'booting';
   private readonly stageListeners = new Set<(stage: BootStage) => void>();
   private readonly outputListeners = new Set<(bytes: Uint8Array) => void>();
@@ -119,6 +129,15 @@ class V86Vm implements Vm {
         return () => this.rawTtyListeners.delete(listener);
       },
     };
+    this.consoleSize = config.consoleSize;
+    this.settingsRaw = {
+      write: (bytes) => this.emulator.serial_send_bytes(SERIAL_SETTINGS, bytes),
+      onBytes: (listener) => {
+        this.rawSettingsListeners.add(listener);
+        return () => this.rawSettingsListeners.delete(listener);
+      },
+    };
+    emulator.add_listener('serial2-output-byte', (byte) => this.settingsByte(byte));
     this.console = {
       write: (data) => {
         if (typeof data === 'string') this.emulator.serial0_send(data);
@@ -163,6 +182,28 @@ class V86Vm implements Vm {
     this.restoringTemplate = true;
     this.setStage('restoring');
     this.emulator.serial_send_bytes(SERIAL_SETTINGS, new TextEncoder().encode(line));
+  }
+
+  resizeConsole(size: ConsoleSize): void {
+    const line = buildWinsizeLine(size);
+    this.consoleSize = { cols: size.cols, rows: size.rows };
+    if (!this.destroyed) this.emulator.serial_send_bytes(SERIAL_SETTINGS, new TextEncoder().encode(line));
+  }
+
+  // The guest's winsize loop asks for the size when it starts: whatever was sent before that (a
+  // resize during boot or a restore) may have found nobody reading ttyS2.
+  private settingsByte(byte: number): void {
+    if (this.rawSettingsListeners.size > 0) {
+      const one = Uint8Array.of(byte);
+      for (const l of [...this.rawSettingsListeners]) l(one);
+    }
+    if (byte !== 0x0a) {
+      if (this.settingsLineIn.length < MAX_SETTINGS_LINE_BYTES) this.settingsLineIn += String.fromCharCode(byte);
+      return;
+    }
+    const line = this.settingsLineIn.replace(/\r$/, '');
+    this.settingsLineIn = '';
+    if (line === WINSIZE_REQUEST && this.consoleSize) this.resizeConsole(this.consoleSize);
   }
 
   onStage(listener: (stage: BootStage) => void): () => void {

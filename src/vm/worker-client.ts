@@ -1,8 +1,9 @@
 // The page-side proxy of the emulator worker: a Vm whose machine runs in worker.ts.
 //
-//   xterm / mesh ── console.write / tty.send / nic.send ──postMessage (transfer)──> worker ── v86
+//   xterm / mesh ── console.write / resizeConsole / tty.send / nic.send ──postMessage (transfer)──> worker ── v86
 //   xterm / mesh <── onOutput / onFrame / onStage ─────────postMessage (transfer)── worker
-import type { BootStage, FramePort, FramePortCounters, Vm, VmConsole } from './types.ts';
+import { validateConsoleSize } from './cmdline.ts';
+import type { BootStage, ConsoleSize, FramePort, FramePortCounters, Vm, VmConsole } from './types.ts';
 import { type MessageEndpoint, type PageMessage, type PortName, type WorkerBootConfig, type WorkerMessage, ownedBuffer, parseWorkerMessage } from './worker-protocol.ts';
 
 /** Download progress of the guest images, in bytes. */
@@ -111,7 +112,7 @@ export class WorkerVm implements Vm {
     return this.currentProgress;
   }
 
-  /** The settings the current boot used. */
+  /** The settings the current boot used, with the console's latest size; a reset boots with them. */
   get bootConfig(): WorkerBootConfig {
     return this.config;
   }
@@ -147,6 +148,14 @@ export class WorkerVm implements Vm {
         this.errors.add((err) => done(err)),
       );
     });
+  }
+
+  /** Sends the terminal's new size to the worker; throws ERR_VM_CONFIG for a size outside 1 to 1000. */
+  resizeConsole(size: ConsoleSize): void {
+    validateConsoleSize(size);
+    if (this.destroyed) return;
+    this.config = { ...this.config, consoleSize: { cols: size.cols, rows: size.rows } };
+    this.post({ type: 'resize', cols: size.cols, rows: size.rows });
   }
 
   /** Reboots the guest in the same worker (images stay downloaded), applying `changes` to the settings. */

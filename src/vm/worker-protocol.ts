@@ -1,12 +1,13 @@
 // The typed messages between the page (worker-client.ts) and the emulator worker (worker.ts).
 //
-//   page ── boot / console-in / frame-in / save / restore / stop ──> worker ── v86
+//   page ── boot / console-in / frame-in / resize / save / restore / stop ──> worker ── v86
 //   page <── progress / stage / console-out / frame-out / saved / restored / error ── worker
 //
 // Byte payloads are ArrayBuffers passed in the transfer list, so they move rather than copy.
 // Every message the guest's machine causes carries the boot `generation` it belongs to, so the
 // page can drop what a machine it already reset still had in flight.
-import type { BootStage, LinkKind } from './types.ts';
+import { isConsoleSize } from './cmdline.ts';
+import type { BootStage, ConsoleSize, LinkKind } from './types.ts';
 
 /** Which of the guest's frame ports a frame belongs to. */
 export type PortName = 'tty' | 'nic';
@@ -23,7 +24,7 @@ export interface WorkerBootConfig {
   readonly hostname: string;
   readonly memoryMiB?: number;
   /** The terminal's size at boot, so the guest's `stty` matches it. */
-  readonly consoleSize?: { readonly cols: number; readonly rows: number };
+  readonly consoleSize?: ConsoleSize;
   readonly extraCmdline?: string;
   /** `auto` restores the template snapshot when the images have a usable one; `cold` always boots. */
   readonly boot?: 'auto' | 'cold';
@@ -34,6 +35,8 @@ export type PageMessage =
   | { readonly type: 'boot'; readonly generation: number; readonly config: WorkerBootConfig }
   | { readonly type: 'console-in'; readonly bytes: ArrayBuffer }
   | { readonly type: 'frame-in'; readonly port: PortName; readonly frame: ArrayBuffer }
+  /** The terminal's new size, cols and rows each 1 to 1000; the running guest and later boots take it. */
+  | { readonly type: 'resize'; readonly cols: number; readonly rows: number }
   | { readonly type: 'save'; readonly id: number }
   | { readonly type: 'restore'; readonly id: number; readonly state: ArrayBuffer }
   | { readonly type: 'stop' };
@@ -113,6 +116,8 @@ export function parsePageMessage(data: unknown): PageMessage | ProtocolError {
       if (typeof data.port !== 'string' || !PORT_NAMES.has(data.port)) return invalid('frame-in: bad port');
       if (!(data.frame instanceof ArrayBuffer)) return invalid('frame-in: frame not an ArrayBuffer');
       return { type: 'frame-in', port: data.port as PortName, frame: data.frame };
+    case 'resize':
+      return isConsoleSize(data) ? { type: 'resize', cols: data.cols, rows: data.rows } : invalid('resize: bad size');
     case 'save':
       return isCount(data.id) ? { type: 'save', id: data.id } : invalid('save: bad id');
     case 'restore':

@@ -2,10 +2,10 @@
 // relays console bytes, stage changes and frames to the page. worker.ts wires it to `self`; tests
 // wire it to a MessageChannel with a fake `startVm`.
 //
-//   page ──postMessage──> serveVm ── startVm/console.write/port.send ──> Vm (v86)
+//   page ──postMessage──> serveVm ── startVm/console.write/resizeConsole/port.send ──> Vm (v86)
 //   page <──postMessage── serveVm <── onOutput/onStage/onFrame ────────── Vm
 import type { ImageBuffers, ImageProgress, TemplateBuffers } from './image-fetch.ts';
-import type { BootStage, Vm, VmConfig } from './types.ts';
+import type { BootStage, ConsoleSize, Vm, VmConfig } from './types.ts';
 import { type MessageEndpoint, type PortName, type WorkerBootConfig, type WorkerMessage, ownedBuffer, parsePageMessage } from './worker-protocol.ts';
 
 /** What serveVm needs from the outside world. */
@@ -52,6 +52,9 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
   let detach: (() => void)[] = [];
   let generation = -1;
   let vmGeneration = -1;
+  // The terminal's latest size, from the newest boot message or resize: a boot that was already
+  // under way when the terminal changed starts with it (see startWithLatestSize).
+  let consoleSize: ConsoleSize | undefined;
   // Boots, stops, saves and restores run one at a time, in the order the page sent them.
   let queue: Promise<void> = Promise.resolve();
 
@@ -113,6 +116,14 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
     }
   }
 
+  // Starts a machine with the console's latest size, and tells it a size that came in while it started.
+  async function startWithLatestSize(config: Omit<VmConfig, 'consoleSize'>): Promise<Vm> {
+    const size = consoleSize;
+    const machine = await deps.startVm({ ...config, consoleSize: size });
+    if (consoleSize && consoleSize !== size) machine.resizeConsole(consoleSize);
+    return machine;
+  }
+
   // Restores the template snapshot if there is a usable one; resolves undefined to fall back to a boot.
   async function restoreTemplate(gen: number, config: WorkerBootConfig): Promise<Vm | undefined> {
     if (config.boot === 'cold' || !deps.fetchTemplate) return undefined;
@@ -125,7 +136,7 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
     const t = await pending.catch(() => undefined);
     if (!t || gen !== generation) return undefined;
     try {
-      return await deps.startVm({
+      return await startWithLatestSize({
         wasmPath: config.wasmUrl ?? deps.wasmUrl,
         images: { bios: { buffer: t.bios.slice(0) }, vgaBios: { buffer: t.vgaBios.slice(0) } },
         snapshot: { kind: 'template', state: t.template.slice(0) },
@@ -133,7 +144,6 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
         mac: config.mac,
         mtu: config.mtu,
         hostname: config.hostname,
-        consoleSize: config.consoleSize,
       });
     } catch {
       counters.templateFailures++;
@@ -176,7 +186,7 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
     const copy = (b: ArrayBuffer) => ({ buffer: b.slice(0) });
     let machine: Vm;
     try {
-      machine = await deps.startVm({
+      machine = await startWithLatestSize({
         wasmPath: config.wasmUrl ?? deps.wasmUrl,
         images: { bios: copy(buffers.bios), vgaBios: copy(buffers.vgaBios), kernel: copy(buffers.kernel), initrd: copy(buffers.initrd) },
         link: config.link,
@@ -184,7 +194,6 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
         mtu: config.mtu,
         hostname: config.hostname,
         memoryMiB: config.memoryMiB,
-        consoleSize: config.consoleSize,
         extraCmdline: config.extraCmdline,
       });
     } catch (err) {
@@ -211,7 +220,13 @@ export function serveVm(endpoint: MessageEndpoint, deps: WorkerServerDeps): Work
       case 'boot':
         // Newer boots win: an older one still downloading gives up when it sees this number.
         generation = msg.generation;
+        if (msg.config.consoleSize) consoleSize = msg.config.consoleSize;
         enqueue(() => boot(msg.generation, msg.config));
+        return;
+      case 'resize':
+        consoleSize = { cols: msg.cols, rows: msg.rows };
+        // Without a machine (booting, stopped) the size waits for the next start.
+        vm?.resizeConsole(consoleSize);
         return;
       case 'console-in':
         if (vm) vm.console.write(new Uint8Array(msg.bytes));

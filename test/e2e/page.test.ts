@@ -101,6 +101,37 @@ page('the link select reboots the guest with the other link and records it in th
   }
 });
 
+page('a resized window resizes the running guest\'s terminal: stty size follows', async (ctx) => {
+  const { tab, errors } = await openPage(ctx, '');
+  try {
+    const before = await run(tab, 'echo SIZE=$(stty size)', /^SIZE=\d+ \d+$/m);
+    const [oldRows, oldCols] = /^SIZE=(\d+) (\d+)$/m.exec(before)!.slice(1).map(Number);
+    await tab.setViewportSize({ width: 820, height: 460 });
+    const rowsShown = Number(
+      await (await tab.waitForFunction((old) => {
+        const n = document.querySelectorAll('.xterm-rows > div').length;
+        return n !== old && n;
+      }, oldRows)).jsonValue(),
+    );
+    // The page tells the guest a moment after the terminal settles; wait in the guest for it.
+    const after = await run(
+      tab,
+      `while [ "$(stty size | cut -d' ' -f1)" != ${rowsShown} ]; do sleep 0.2; done; echo RESIZED=$(stty size)`,
+      /^RESIZED=\d+ \d+$/m,
+    );
+    const [rows, cols] = /^RESIZED=(\d+) (\d+)$/m.exec(after)!.slice(1).map(Number);
+    assert.is(rows, rowsShown);
+    assert.ok(rows < oldRows && cols < oldCols, `${oldRows}x${oldCols} -> ${rows}x${cols}`);
+    // Exactly `cols` characters fill one terminal row: fewer would leave the Y beside them, more
+    // would wrap the x's onto the next row.
+    const screen = await run(tab, `printf '%${cols}s' '' | tr ' ' x; echo Y; printf '%s_%s\\n' WRAP END`, /^WRAP_END$/m);
+    assert.match(screen, new RegExp(`^x{${cols}}\\nY$`, 'm'), 'the guest\'s columns are the terminal\'s');
+    assert.equal(errors, []);
+  } finally {
+    await tab.close();
+  }
+});
+
 page('reads the terminal screen as text (sanity check of the harness)', async (ctx) => {
   const tab = await ctx.browser!.newPage();
   try {
