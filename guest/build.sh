@@ -25,7 +25,7 @@ install_packages() {
   fi
 }
 
-build_kernel() {
+unpack_kernel_source() {
   local src="$BUILD/linux"
   if [ ! -f "$src/Makefile" ]; then
     mkdir -p "$BUILD"
@@ -33,6 +33,11 @@ build_kernel() {
     tar -C "$BUILD" -xJf /usr/src/linux-source-6.1.tar.xz
     mv "$BUILD/linux-source-6.1" "$src"
   fi
+}
+
+build_kernel() {
+  local src="$BUILD/linux"
+  unpack_kernel_source
   "${KMAKE[@]}" -C "$src" -s tinyconfig
   "$src/scripts/kconfig/merge_config.sh" -m -O "$src" "$src/.config" "$GUEST_DIR/kernel.config" >/dev/null
   "${KMAKE[@]}" -C "$src" -s olddefconfig
@@ -56,6 +61,11 @@ build_tapper() {
 
 build_initramfs() {
   local list="$BUILD/initramfs.list"
+  # Without a kernel build, compile the kernel's cpio writer on its own (one C file, no config).
+  if [ ! -x "$BUILD/linux/usr/gen_init_cpio" ]; then
+    unpack_kernel_source
+    gcc -O2 -o "$BUILD/linux/usr/gen_init_cpio" "$BUILD/linux/usr/gen_init_cpio.c"
+  fi
   sed -e "s|@GUEST@|$GUEST_DIR|g" -e "s|@BUILD@|$BUILD|g" "$GUEST_DIR/initramfs.list" > "$list"
   for applet in $(/bin/busybox --list); do
     case "$applet" in busybox|init|linuxrc) continue ;; esac
@@ -72,6 +82,13 @@ write_outputs() {
   cp "$BUILD/initramfs.cpio.lz4" "$OUT/initramfs.cpio.lz4"
   cp /usr/share/seabios/bios.bin "$OUT/bios.bin"
   cp /usr/share/seabios/vgabios-stdvga.bin "$OUT/vgabios-stdvga.bin"
+  write_manifest
+}
+
+# The initramfs alone, for a change under rootfs/ that leaves the kernel as committed.
+install_initramfs() {
+  mkdir -p "$OUT"
+  cp "$BUILD/initramfs.cpio.lz4" "$OUT/initramfs.cpio.lz4"
   write_manifest
 }
 
@@ -95,7 +112,7 @@ install_packages
 case "${1:-all}" in
   kernel) build_kernel ;;
   tapper) build_tapper ;;
-  initramfs) build_tapper; build_initramfs ;;
+  initramfs) build_tapper; build_initramfs; install_initramfs ;;
   all) build_kernel; build_tapper; build_initramfs; write_outputs; build_snapshot ;;
   outputs) write_outputs ;;
   snapshot) build_snapshot ;;
