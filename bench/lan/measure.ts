@@ -70,10 +70,17 @@ export async function serveFile(b: GuestShell): Promise<void> {
 /** Bound of the warm-up transfer, in seconds. */
 export const WARM_UP_S = 15;
 
-/** One unrecorded transfer first: v86 compiles the guest's hot paths on first use, and a cold
- * first transfer would make whichever configuration runs first look slow. */
+/** Unrecorded transfers before the measured ones. */
+export const WARM_UP_TRANSFERS = 3;
+
+/** Unrecorded transfers first: v86 compiles the guest's hot paths as they run, and with a single
+ * warm-up transfer the three measured runs still rose run after run (nic1500 direct 3.2, 2.8,
+ * 5.1 MiB/s; page-direct 1.7, 2.2, 4.3 on 2026-12-05), so whichever configuration ran first or
+ * had the slower JIT looked slow. */
 export async function warmUp(a: GuestShell, b: GuestShell): Promise<void> {
-  await a.run(`timeout ${WARM_UP_S} wget -q -O /dev/null http://${b.ip}:${HTTP_PORT}/f`, (WARM_UP_S + 15) * 1000).catch(() => '');
+  for (let i = 0; i < WARM_UP_TRANSFERS; i++) {
+    await a.run(`timeout ${WARM_UP_S} wget -q -O /dev/null http://${b.ip}:${HTTP_PORT}/f`, (WARM_UP_S + 15) * 1000).catch(() => '');
+  }
 }
 
 /** Pings B from A: `PING_COUNT` pings `PING_INTERVAL_S` apart. */
