@@ -1,4 +1,5 @@
 // npm run bench:lan [-- --quick | --full | --wire-loss] [--only tty,nic1500,nic9000]
+//   or: npm run bench:lan -- --table <results.json>... [--only ...] (the table of recorded runs)
 //   [--paths direct,relay,room,page-direct,page-relay,pages] [--repeat N]
 //
 // Guest-to-guest ping RTT (median, p99) and TCP throughput (wget of 4 MiB) for each link kind,
@@ -19,7 +20,7 @@
 // The drop is at the receiver (input hook): dropped on output, the sender sees sendto() fail and
 // SCTP sends again, which hid the loss from `unordered` channels (see lan/wire-loss.ts).
 // Prints a table and records bench/results/lan-<time>.json after every measurement. No pass/fail.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { ChannelMode } from '../src/p2p/peer-link.ts';
 import { DEFAULT_CHANNEL_MODE } from '../src/p2p/peer-link.ts';
 import { createTestInterface } from '../test/support/webrtc-net.ts';
@@ -151,6 +152,13 @@ async function withPair(make: () => Promise<PathPair>, base: RowBase, lossList: 
 }
 
 async function main(): Promise<void> {
+  // --table <file.json>...: print the table of recorded runs (the rows of `--only` links) and stop.
+  if (argv[0] === '--table') {
+    const recorded = argv.slice(1).filter((a) => a.endsWith('.json'));
+    const all = recorded.flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as { figures: { rows: LanRow[] } }).figures.rows);
+    printTable(all.filter((r) => links.includes(r.link)));
+    return;
+  }
   if (wireLoss) {
     const code = runInPrivateNetns();
     if (code !== null) process.exit(code);

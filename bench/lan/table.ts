@@ -9,6 +9,13 @@ const mid = (xs: number[]) => (xs.length ? median(xs) : null);
 const baselineOf = (path: LanRow['path']) => (path.startsWith('page') ? 'page-direct' : 'direct');
 const fmt = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? '-' : x.toFixed(digits));
 
+/** The spread of a configuration's runs, `min-max` (or the one value). */
+function rangeOf(xs: number[]): string {
+  if (!xs.length) return '-';
+  const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+  return lo === hi ? lo.toFixed(2) : `${lo.toFixed(2)}-${hi.toFixed(2)}`;
+}
+
 /** Prints the rows as a markdown table and returns it. */
 export function printTable(rows: readonly LanRow[]): string {
   const groups = new Map<string, LanRow[]>();
@@ -28,18 +35,19 @@ export function printTable(rows: readonly LanRow[]): string {
       p99Ms: mid(g.flatMap((r) => (r.ping?.p99Ms == null ? [] : [r.ping.p99Ms]))),
       lost: mid(g.flatMap((r) => (r.ping ? [r.ping.lossPercent] : []))),
       mibps,
+      range: rangeOf(g.flatMap((r) => (r.transfer?.mibPerSecond == null ? [] : [r.transfer.mibPerSecond]))),
       note: failures.length ? `${failures.length}/${g.length} ${[...new Set(failures)].join(',')}` : '',
     };
   });
   const lines = [
-    '| link | path | channel | loss | ping median ms | ping p99 ms | ping lost | wget 4 MiB, MiB/s | vs direct |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| link | path | channel | loss | ping median ms | ping p99 ms | ping lost | wget 4 MiB, MiB/s | runs, MiB/s | vs direct |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const s of summary) {
     const d = direct.get(`${s.r.link}|${baselineOf(s.r.path)}`);
     const share = s.mibps !== null && d ? `${Math.round((100 * s.mibps) / d)}%` : '-';
     lines.push(
-      `| ${s.r.link} | ${s.r.path} | ${s.r.mode ?? '-'} | ${s.r.lossPercent ? `${s.r.lossPercent}% ${s.r.lossKind}` : '0'} | ${fmt(s.medianMs, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.lost, 0)}% | ${fmt(s.mibps, 2)}${s.note ? ` (${s.note})` : ''} | ${share} |`,
+      `| ${s.r.link} | ${s.r.path} | ${s.r.mode ?? '-'} | ${s.r.lossPercent ? `${s.r.lossPercent}% ${s.r.lossKind}` : '0'} | ${fmt(s.medianMs, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.lost, 0)}% | ${fmt(s.mibps, 2)}${s.note ? ` (${s.note})` : ''} | ${s.range} | ${share} |`,
     );
   }
   const table = lines.join('\n');
