@@ -22,7 +22,7 @@ async function timeRestores(link: LinkKind): Promise<number[]> {
   await vm.waitForPrompt();
   // Let init settle (udhcpc started) so the snapshot is of a machine at rest at its prompt.
   const con = new ConsoleReader(vm);
-  await con.run(vm, 'sleep 1');
+  await con.run('sleep 1');
   const state = await vm.saveState();
   await vm.destroy();
   const times: number[] = [];
@@ -30,7 +30,7 @@ async function timeRestores(link: LinkKind): Promise<number[]> {
     const t0 = performance.now();
     const restored = await bootGuest(link, { snapshot: { kind: 'resume', state } });
     const rc = new ConsoleReader(restored);
-    await rc.run(restored, 'echo alive');
+    await rc.run('echo alive');
     times.push(performance.now() - t0);
     await restored.destroy();
   }

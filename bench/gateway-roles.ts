@@ -131,7 +131,7 @@ async function peer(host: string, room: string): Promise<void> {
     }
     if (c.cmd === 'wget') {
       const t0 = performance.now();
-      const output = await guest!.con.run(guest!.vm, `wget -q -O - ${c.url} | wc -c`, 120_000);
+      const output = await guest!.con.run(`wget -q -O - ${c.url} | wc -c`, 120_000);
       return { event: 'fetched', seconds: (performance.now() - t0) / 1000, output };
     }
     if (c.cmd === 'guest-to-relay') {

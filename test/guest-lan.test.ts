@@ -55,14 +55,14 @@ function lanSuite(link: Exclude<LinkKind, 'none'>, mtu: number, start: 'boot' | 
 
   test('configures address, route, DNS and MTU', async ({ vm, con }) => {
     const iface = link === 'tty' ? 'tap0' : 'eth0';
-    assert.match(await con!.run(vm!, `ip -4 addr show dev ${iface}`), `inet ${GUEST_IP}/24`);
-    assert.is(await con!.run(vm!, 'ip route | grep ^default'), `default via 10.0.2.1 dev ${iface} \n`);
-    assert.is(await con!.run(vm!, 'cat /etc/resolv.conf'), 'nameserver 10.0.2.1\n');
-    assert.is(await con!.run(vm!, `cat /sys/class/net/${iface}/mtu`), `${mtu}\n`);
+    assert.match(await con!.run(`ip -4 addr show dev ${iface}`), `inet ${GUEST_IP}/24`);
+    assert.is(await con!.run('ip route | grep ^default'), `default via 10.0.2.1 dev ${iface} \n`);
+    assert.is(await con!.run('cat /etc/resolv.conf'), 'nameserver 10.0.2.1\n');
+    assert.is(await con!.run(`cat /sys/class/net/${iface}/mtu`), `${mtu}\n`);
   });
 
   test('pings the test host 3 times with 3 replies', async ({ vm, con, host }) => {
-    const out = await con!.run(vm!, 'ping -c 3 -W 5 10.0.2.1', 30000);
+    const out = await con!.run('ping -c 3 -W 5 10.0.2.1', 30000);
     assert.match(out, '3 packets transmitted, 3 packets received, 0% packet loss');
     assert.is(host!.counters.echoRequestsAnswered, 3);
   });

@@ -46,16 +46,16 @@ restored('shows the greeting first, then a prompt under the new hostname, never 
 
 restored('took the settings line', async ({ vm, con }) => {
   assert.is(
-    await con!.run(vm!, 'cat /run/peerlinux/env'),
+    await con!.run('cat /run/peerlinux/env'),
     'link=nic\nmac=52:54:00:0a:0b:0c\nmtu=1500\nhostname=restored-1\ncols=321\nrows=45\nconfig=applied\n',
   );
-  assert.is(await con!.run(vm!, 'hostname; stty size'), 'restored-1\n45 321\n');
-  assert.is(await con!.run(vm!, 'cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu'), `${MAC}\n1500\n`);
-  assert.match(await con!.run(vm!, 'ps'), 'udhcpc -f -S -i eth0');
+  assert.is(await con!.run('hostname; stty size'), 'restored-1\n45 321\n');
+  assert.is(await con!.run('cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu'), `${MAC}\n1500\n`);
+  assert.match(await con!.run('ps'), 'udhcpc -f -S -i eth0');
 });
 
 restored('has the host clock, not the clock of the day the template was made', async ({ vm, con, before }) => {
-  const guestNow = Number(await con!.run(vm!, 'date +%s'));
+  const guestNow = Number(await con!.run('date +%s'));
   assert.ok(guestNow >= before! && guestNow < before! + 120, `guest clock ${guestNow}, host ${before}`);
 });
 
@@ -67,14 +67,14 @@ resume('continues where it was saved, with its files', async () => {
   const vm = await bootGuest('none', { consoleSize: { cols: 400, rows: 50 } });
   const con = new ConsoleReader(vm);
   await vm.waitForPrompt();
-  await con.run(vm, 'echo remembered > /root/note');
+  await con.run('echo remembered > /root/note');
   const state = await vm.saveState();
   await vm.destroy();
   const again = await bootGuest('none', { snapshot: { kind: 'resume', state }, consoleSize: { cols: 400, rows: 50 } });
   try {
     assert.is(again.stage, 'prompt');
     const con2 = new ConsoleReader(again);
-    assert.is(await con2.run(again, 'cat /root/note'), 'remembered\n');
+    assert.is(await con2.run('cat /root/note'), 'remembered\n');
   } finally {
     await again.destroy();
   }

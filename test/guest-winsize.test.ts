@@ -9,7 +9,7 @@ const LOG = '/var/log/winsize.log';
 
 /** Waits in the guest until its winsize loop has applied `cols` x `rows`, then returns the shell's `stty size`. */
 function sizeOnceApplied(vm: Vm, con: ConsoleReader, cols: number, rows: number): Promise<string> {
-  return con.run(vm, `while ! grep -qx 'applied cols=${cols} rows=${rows}' ${LOG}; do sleep 0.1; done; stty size`);
+  return con.run(`while ! grep -qx 'applied cols=${cols} rows=${rows}' ${LOG}; do sleep 0.1; done; stty size`);
 }
 
 const restored = suite<{ vm?: Vm; con?: ConsoleReader; fromGuest?: string }>('resizeConsole on a restored template', {});
@@ -35,7 +35,7 @@ restored.after(async (ctx) => {
 restored('a resize during the restore is not lost, and the settings line is still taken', async (ctx) => {
   const { vm, con } = ctx;
   assert.is(await sizeOnceApplied(vm!, con!, 101, 33), '33 101\n');
-  assert.is(await con!.run(vm!, 'hostname; grep config= /run/peerlinux/env'), 'sized-1\nconfig=applied\n');
+  assert.is(await con!.run('hostname; grep config= /run/peerlinux/env'), 'sized-1\nconfig=applied\n');
   // The loop asked for the latest size once, when it started reading ttyS2 (before it applied any).
   assert.is(ctx.fromGuest, 'winsize?\n');
 });
@@ -46,7 +46,7 @@ restored('at the prompt, stty size in the shell reports the new rows and cols', 
 });
 
 restored('the foreground job gets SIGWINCH', async ({ vm, con }) => {
-  const from = con!.text.length;
+  const from = con!.end;
   vm!.console.write(`sh -c 'trap "echo GOT-WINCH; exit 0" WINCH; echo ARMED; while :; do sleep 1; done'\n`);
   await con!.waitFor(/^ARMED\r?$/m, 20_000, from);
   vm!.resizeConsole({ cols: 90, rows: 20 });
@@ -72,10 +72,10 @@ const GARBAGE = [
 ];
 
 restored('a garbage line on ttyS2 changes nothing', async ({ vm, con }) => {
-  const before = Number(await con!.run(vm!, `grep -c '^ignored: ' ${LOG}`));
+  const before = Number(await con!.run(`grep -c '^ignored: ' ${LOG}`));
   vm!.settingsRaw!.write(new TextEncoder().encode(GARBAGE.join('\n') + '\n'));
   const want = before + GARBAGE.length;
-  const out = await con!.run(vm!, `while [ $(grep -c '^ignored: ' ${LOG}) -lt ${want} ]; do sleep 0.1; done; stty size; tail -n ${GARBAGE.length} ${LOG}; test ! -e /tmp/pwned || echo PWNED`);
+  const out = await con!.run(`while [ $(grep -c '^ignored: ' ${LOG}) -lt ${want} ]; do sleep 0.1; done; stty size; tail -n ${GARBAGE.length} ${LOG}; test ! -e /tmp/pwned || echo PWNED`);
   const ignored = GARBAGE.map((line) => `ignored: ${line.replace(/\r/g, '')}\n`).join('');
   assert.is(out, `20 90\n${ignored}`);
   // Still listening: the next good line applies.

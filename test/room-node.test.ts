@@ -233,9 +233,9 @@ for (const [k1, k2] of PAIRS) {
         await s.vm.waitForPrompt();
         await s.con.waitFor(new RegExp(`peerlinux: ${s.iface} has address ${ips[i].replace(/\./g, '\\.')}(, router [0-9.]+)?\\r?\\n`), 30000);
       }
-      const out0 = await setups[0].con.run(setups[0].vm, `ping -c 5 -W 5 ${ips[1]}`, 40000);
+      const out0 = await setups[0].con.run(`ping -c 5 -W 5 ${ips[1]}`, 40000);
       assert.match(out0, '5 packets transmitted, 5 packets received, 0% packet loss');
-      const out1 = await setups[1].con.run(setups[1].vm, `ping -c 5 -W 5 ${ips[0]}`, 40000);
+      const out1 = await setups[1].con.run(`ping -c 5 -W 5 ${ips[0]}`, 40000);
       assert.match(out1, '5 packets transmitted, 5 packets received, 0% packet loss');
       // The guests' DHCP stayed on their own nodes.
       for (const s of setups) {

@@ -66,7 +66,7 @@ async function startGuest(link: LinkSetup, mac: string): Promise<Guest> {
 async function shellOf(g: Guest): Promise<GuestShell> {
   await g.vm.waitForPrompt();
   const m = await g.con.waitFor(/peerlinux: \w+ has address (\d+\.\d+\.\d+\.\d+)(?:, router [0-9.]+)?\r?\n/, LEASE_WAIT_MS);
-  return { ip: m[1], run: (cmd, ms) => g.con.run(g.vm, cmd, ms) };
+  return { ip: m[1], run: (cmd, ms) => g.con.run(cmd, ms) };
 }
 
 // Answers the guest's DHCP on its own port (as a page does) and hands every other frame to `out`.

@@ -43,7 +43,7 @@ async function handle(c: { cmd: string; mac?: string; link?: LinkKind; index?: n
     out({ event: 'guest', index: guests.length - 1, ip: m[1], bound: m[0] });
   } else if (c.cmd === 'run') {
     const g = guests[c.index!];
-    out({ event: 'ran', output: await g.con.run(g.vm, c.line!, c.timeoutMs ?? 30000) });
+    out({ event: 'ran', output: await g.con.run(c.line!, c.timeoutMs ?? 30000) });
   } else if (c.cmd === 'state') {
     const g = guests[c.index!];
     out({ event: 'state', state: g.node.state(), lease: g.node.dhcp?.lease ?? null, console: g.con.text.slice(-3000) });

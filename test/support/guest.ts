@@ -59,47 +59,8 @@ export function bootGuest(link: LinkKind, overrides: Partial<VmConfig> = {}): Pr
   });
 }
 
-/** Collects console output as text and lets a test wait for a pattern in it. */
-export class ConsoleReader {
-  text = '';
-  private waiters: { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }[] = [];
-  constructor(vm: Vm) {
-    vm.console.onOutput((bytes) => {
-      this.text += new TextDecoder().decode(bytes);
-      this.check();
-    });
-  }
-  /** Resolves with the first match of `re` in output after `from` (default: all output so far). */
-  waitFor(re: RegExp, timeoutMs = 20000, from = 0): Promise<RegExpMatchArray> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in console:\n${this.text.slice(-2000)}`)), timeoutMs);
-      this.waiters.push({ re, from, resolve: (m) => { clearTimeout(timer); resolve(m); } });
-      this.check();
-    });
-  }
-  private runs = 0;
-  /** Types `command` at the shell and resolves with what it printed (without the echo). */
-  async run(vm: Vm, command: string, timeoutMs = 20000): Promise<string> {
-    const id = ++this.runs;
-    const from = this.text.length;
-    // The marker is assembled by printf so the echoed command line never matches it.
-    vm.console.write(`${command}; printf '%s_%s\\n' __END ${id}\n`);
-    // Output starts after the last line that echoes the marker command (typed-ahead input is
-    // echoed twice: by the tty when it arrives and by the shell when it reads it) and ends at
-    // the marker itself.
-    const echo = `__END ${id}`;
-    const m = await this.waitFor(new RegExp(`${echo}[^\\n]*\\n((?:(?!${echo})[\\s\\S])*?)__END_${id}\\r?\\n`), timeoutMs, from);
-    return m[1].replace(/\r/g, '');
-  }
-
-  private check(): void {
-    this.waiters = this.waiters.filter((w) => {
-      const m = this.text.slice(w.from).match(w.re);
-      if (m) w.resolve(m);
-      return !m;
-    });
-  }
-}
+// Guests' consoles are read with ConsoleReader (one console, its text, waitFor and run).
+export { ConsoleReader } from './console-reader.ts';
 
 /** The committed template snapshot (see guest/snapshot.ts), or undefined if there is none. */
 export function loadTemplate(): ArrayBuffer | undefined {

@@ -6,7 +6,7 @@
 import { createDhcpResponder, isDhcpFromClient } from '../../../src/net/dhcp-responder.ts';
 import type { FramePort } from '../../../src/vm/types.ts';
 import { startWorkerVm, type WorkerVm } from '../../../src/vm/worker-client.ts';
-import { PageConsole } from './console-reader.ts';
+import { ConsoleReader } from '../../../test/support/console-reader.ts';
 
 const MACS = ['52:54:00:4c:00:01', '52:54:00:4c:00:02'] as const;
 const LEASE_IPS = ['10.0.2.15', '10.0.2.16'] as const;
@@ -17,7 +17,7 @@ const LEASE_LINE = /peerlinux: \w+ has address (\d+\.\d+\.\d+\.\d+)(?:, router [
 /** A booting guest; `ip` is its leased address once `ready` resolves. */
 export interface PageGuest {
   readonly vm: WorkerVm;
-  readonly console: PageConsole;
+  readonly console: ConsoleReader;
   readonly port: FramePort;
   readonly ready: Promise<void>;
   readonly ip: string;
@@ -34,7 +34,7 @@ export function startGuest(index: 0 | 1, link: 'tty' | 'nic', mtu: number): Page
     consoleSize: { cols: 400, rows: 50 },
     boot: 'auto',
   });
-  const reader = new PageConsole(vm.console);
+  const reader = new ConsoleReader(vm);
   let ip = '';
   // waitForPrompt fails on a worker error; the lease wait would only time out, so race it too.
   const failed = new Promise<never>((_, reject) => vm.onError((err) => reject(err)));

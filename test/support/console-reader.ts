@@ -1,7 +1,7 @@
-// The bench page's view of one guest console: everything the guest printed, as text, and a way
-// to type a command and get back what it printed (the browser-side twin of ConsoleReader in
-// test/support/guest.ts, which drives guests under Node).
-import type { VmConsole } from '../../../src/vm/types.ts';
+// One guest console as the tests and benches read it: everything the guest printed, as text, and
+// a way to type a command and get back what it printed. No Node or DOM API: guests under Node
+// (test/support/guest.ts) and the bench page's guests in Chromium (bench/lan/page/) share it.
+import type { VmConsole } from '../../src/vm/types.ts';
 
 /** Output kept in memory: enough for any one command's output (ping, wc, /proc/net/snmp). */
 const KEEP_CHARS = 256 * 1024;
@@ -12,8 +12,9 @@ interface Waiter {
   readonly resolve: (m: RegExpMatchArray) => void;
 }
 
-export class PageConsole {
-  private text = '';
+export class ConsoleReader {
+  /** The output kept (all of it, until it passes 2 * KEEP_CHARS). */
+  text = '';
   /** Characters dropped from the front of `text`, so offsets stay absolute. */
   private dropped = 0;
   private runs = 0;
@@ -21,8 +22,12 @@ export class PageConsole {
   // One streaming decoder: a UTF-8 sequence can be split across two output batches.
   private readonly decoder = new TextDecoder();
 
-  constructor(private readonly console: VmConsole) {
-    console.onOutput((bytes) => {
+  private readonly console: VmConsole;
+
+  /** Reads `vm`'s console (anything with one: a Vm, a WorkerVm). */
+  constructor(vm: { readonly console: VmConsole }) {
+    this.console = vm.console;
+    this.console.onOutput((bytes) => {
       this.text += this.decoder.decode(bytes, { stream: true });
       if (this.text.length > 2 * KEEP_CHARS) this.trim();
       this.check();
@@ -35,7 +40,7 @@ export class PageConsole {
   }
 
   /** Resolves with the first match of `re` in output after absolute offset `from`. */
-  waitFor(re: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
+  waitFor(re: RegExp, timeoutMs = 20_000, from = 0): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -48,7 +53,7 @@ export class PageConsole {
   }
 
   /** Types `command` at the shell and resolves with what it printed, without the echo. */
-  async run(command: string, timeoutMs: number): Promise<string> {
+  async run(command: string, timeoutMs = 20_000): Promise<string> {
     const id = ++this.runs;
     const from = this.end;
     // printf assembles the marker, so the echoed command line never matches it; the output starts
