@@ -23,6 +23,15 @@ class Bus {
   readonly held: Sent[] = [];
   hold: ((s: Sent) => boolean) | null = null;
 
+  /** A and B on this bus, each told of the other (A, the smaller id, offers). */
+  pair(extraA: Partial<MeshOptions> = {}): [Mesh, Mesh] {
+    const a = this.add(A, extraA);
+    const b = this.add(B);
+    a.addPeer(B);
+    b.addPeer(A);
+    return [a, b];
+  }
+
   add(id: string, extra: Partial<MeshOptions> = {}): Mesh {
     const mesh = new Mesh({
       selfId: id,
@@ -54,6 +63,9 @@ class Bus {
 const A = 'aaaaaaaa01';
 const B = 'bbbbbbbb02';
 const C = 'cccccccc03';
+
+/** A's link to B and B's link to A are both open. */
+const bothOpen = (a: Mesh, b: Mesh) => a.member(B)?.state === 'open' && b.member(A)?.state === 'open';
 
 function frame(dst: number, src: number, fill: number, size = 100): Uint8Array {
   const f = new Uint8Array(size).fill(fill);
@@ -106,13 +118,10 @@ const frames = suite('Mesh.sendFrame');
 
 frames('delivers frames byte-identical with the sender id; unknown members are counted', async () => {
   const bus = new Bus();
-  const a = bus.add(A);
-  const b = bus.add(B);
-  a.addPeer(B);
-  b.addPeer(A);
+  const [a, b] = bus.pair();
   const atB: Array<{ peerId: string; frame: Uint8Array }> = [];
   b.on('frame', (e) => atB.push(e));
-  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 15000);
+  await until(() => bothOpen(a, b), 15000);
   const sent = [frame(2, 1, 0xaa, 60), frame(2, 1, 0x55, 1514)];
   for (const f of sent) assert.is(a.sendFrame(B, f), true);
   await until(() => atB.length === 2);
@@ -145,16 +154,13 @@ signals('the answerer makes its link on the first signal, even a candidate befor
   assert.is(b.member(A)!.state, 'connecting');
   assert.ok(b.link(A));
   for (const s of [...candidates.slice(1), ...offer]) bus.deliver(s);
-  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 15000);
+  await until(() => bothOpen(a, b), 15000);
   bus.close();
 });
 
 signals('counts bad and stale signal data and drops it', () => {
   const bus = new Bus();
-  const a = bus.add(A);
-  const b = bus.add(B);
-  a.addPeer(B);
-  b.addPeer(A);
+  const [a, b] = bus.pair();
   b.handleSignal(C, { session: 'x', signal: {} });
   b.handleSignal(A, { session: 5 } as unknown as JsonObject);
   b.handleSignal(A, { session: '' });
@@ -187,7 +193,7 @@ retry('the initiator retries a timed-out link with a new session and connects', 
   };
   a.addPeer(B);
   b.addPeer(A);
-  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 40000);
+  await until(() => bothOpen(a, b), 40000);
   assert.equal(states, ['connecting', 'retrying', 'connecting', 'open']);
   assert.is(a.counters.linksFailed, 1);
   assert.is(a.member(B)!.failures, 0);
@@ -198,11 +204,8 @@ retry('the initiator retries a timed-out link with a new session and connects', 
 
 retry('an answerer whose link fails says bye, and the initiator starts over', async () => {
   const bus = new Bus();
-  const a = bus.add(A);
-  const b = bus.add(B);
-  a.addPeer(B);
-  b.addPeer(A);
-  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 15000);
+  const [a, b] = bus.pair();
+  await until(() => bothOpen(a, b), 15000);
   const before = bus.log.length;
   b.link(A)!.destroy(linkError('ERR_TEST', 'made to fail'));
   await until(() => a.counters.linksOpened === 2 && b.member(A)?.state === 'open', 15000);
@@ -214,11 +217,8 @@ retry('an answerer whose link fails says bye, and the initiator starts over', as
 
 retry('a late signal for an attempt that failed is counted as stale, not fed to a dead link', async () => {
   const bus = new Bus();
-  const a = bus.add(A, { backoff: { initialMs: 60_000, jitter: 0 } });
-  const b = bus.add(B);
-  a.addPeer(B);
-  b.addPeer(A);
-  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 40000);
+  const [a, b] = bus.pair({ backoff: { initialMs: 60_000, jitter: 0 } });
+  await until(() => bothOpen(a, b), 40000);
   const session = bus.log.find((s) => s.from === B && typeof s.data.session === 'string')!.data.session as string;
   a.link(B)!.destroy(linkError('ERR_TEST', 'made to fail'));
   await until(() => a.member(B)?.state === 'retrying', 5000);
@@ -234,11 +234,8 @@ const remove = suite('Mesh.removePeer');
 
 remove('closes the link of a member that left; the other side sees it close', async () => {
   const bus = new Bus();
-  const a = bus.add(A);
-  const b = bus.add(B);
-  a.addPeer(B);
-  b.addPeer(A);
-  await until(() => a.member(B)?.state === 'open' && b.member(A)?.state === 'open', 15000);
+  const [a, b] = bus.pair();
+  await until(() => bothOpen(a, b), 15000);
   const link = a.link(B)!;
   const closedAtB: Array<string | null> = [];
   b.on('link-closed', (e) => closedAtB.push(e.code));
