@@ -16,14 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoomId } from '../src/net/signal-ids.ts';
 import { canUseNetns, JsonLines, NetnsLab } from '../test/netns/netns.ts';
-import { buildTopology, hostEnv, WAN_WEB_IP } from '../test/netns/topology.ts';
+import { addPeersNamespace, buildTopology, GW_PEERS_IP, hostScript, PEERS_IP, WAN_WEB_IP } from '../test/netns/topology.ts';
 import { FILE_BYTES, FRAME_BYTES, PEER_MAC } from './gateway-roles.ts';
 import { median, recordResults } from './lib/results.ts';
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
 const FILE_PORT = 8081;
-const PEERS_IP = '198.51.100.1';
-const GW_IP = '198.51.100.2';
 // /proc/<pid>/stat counts CPU in clock ticks of 1/100 s on Linux (USER_HZ).
 const TICKS_PER_SECOND = 100;
 const DRAIN_POLL_MS = 50;
@@ -108,13 +106,9 @@ async function main(): Promise<void> {
   try {
     const topo = await buildTopology(lab);
     gw = topo.gw;
-    const peers = lab.add('peers');
-    const [p, g] = lab.veth(peers, gw, 'r');
-    lab.exec(peers, 'ip', ['addr', 'add', `${PEERS_IP}/24`, 'dev', p]);
-    lab.exec(peers, 'ip', ['link', 'set', p, 'up']);
-    lab.exec(gw, 'ip', ['addr', 'add', `${GW_IP}/24`, 'dev', g]);
-    lab.exec(gw, 'ip', ['link', 'set', g, 'up']);
-    lab.exec(gw, 'env', [...hostEnv(stateDir), 'bash', 'gateway/host-setup.sh']);
+    const peers = addPeersNamespace(lab, gw);
+    const setup = hostScript(lab, gw, stateDir, 'host-setup.sh');
+    if (setup.status !== 0) throw new Error(`host-setup.sh failed: ${setup.stderr}`);
     // The test frames are bridged from the gateway's tap to the sink's, never routed; with
     // br_netfilter loaded the egress policy's forward chain would see them as leaving on br1 and
     // drop them. Off in this namespace only: routed traffic (the guest's wget) still meets the policy.
@@ -129,7 +123,7 @@ async function main(): Promise<void> {
     await new JsonLines<Line>(gatewayChild).wait((l) => l.event === 'up', 0, 60_000);
     const sink = new JsonLines<Line>(lab.spawn(gw, process.execPath, [...ROLES, 'sink', 'br1']));
     await sink.wait((l) => l.event === 'open');
-    const relayChild = lab.spawn(gw, process.execPath, [...ROLES, 'relay', GW_IP, 'br1']);
+    const relayChild = lab.spawn(gw, process.execPath, [...ROLES, 'relay', GW_PEERS_IP, 'br1']);
     const relayUrl = (await new JsonLines<Line>(relayChild).wait((l) => l.event === 'listening')).url as string;
     await ask(peer, { cmd: 'linked' }, 60_000);
 
@@ -155,7 +149,7 @@ async function main(): Promise<void> {
     console.log(recordResults('gateway', { frameBytes: FRAME_BYTES, frames: FRAMES, fileBytes: FILE_BYTES, guestLink: 'nic', wgetRuns: WGET_RUNS, forwarding: frames, guestTcp: tcp }));
   } finally {
     // dnsmasq from host-setup is a daemon, not our child: teardown stops it before the namespace goes.
-    if (gw) lab.tryExec(gw, 'env', [...hostEnv(stateDir), 'bash', 'gateway/host-teardown.sh']);
+    if (gw) hostScript(lab, gw, stateDir, 'host-teardown.sh');
     await lab.cleanup();
     rmSync(stateDir, { recursive: true, force: true });
   }

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRoomId } from '../src/net/signal-ids.ts';
-import { canUseNetns, JsonLines, NetnsLab } from './netns/netns.ts';
+import { canUseNetns, JsonLines, NetnsLab, netnsOnly } from './netns/netns.ts';
 import {
-  buildTopology, hostEnv, netTool, nftCounter, PRIVATE_WEB_IP, TEST_NAME, WAN_BODY, WAN_GATEWAY_IP, WAN_WEB_IP, WEB_PORT,
+  addPeersNamespace, buildTopology, hostScript, netTool, nftCounter, PEERS_IP, PRIVATE_WEB_IP, TEST_NAME, WAN_BODY, WAN_GATEWAY_IP, WAN_WEB_IP, WEB_PORT,
   type Topology,
 } from './netns/topology.ts';
 
@@ -73,31 +73,22 @@ const tapsOnBridge = () => JSON.parse(lab.exec(topo.gw, 'ip', ['-j', 'link', 'sh
 test.before(async () => {
   if (!enabled) return;
   topo = await buildTopology(lab);
-  peers = lab.add('peers');
-  const [p, g] = lab.veth(peers, topo.gw, 'r');
-  lab.exec(peers, 'ip', ['addr', 'add', '198.51.100.1/24', 'dev', p]);
-  lab.exec(peers, 'ip', ['link', 'set', p, 'up']);
-  lab.exec(topo.gw, 'ip', ['addr', 'add', '198.51.100.2/24', 'dev', g]);
-  lab.exec(topo.gw, 'ip', ['link', 'set', g, 'up']);
-  const setup = lab.tryExec(topo.gw, 'env', [...hostEnv(stateDir), 'bash', 'gateway/host-setup.sh']);
+  peers = addPeersNamespace(lab, topo.gw);
+  const setup = hostScript(lab, topo.gw, stateDir, 'host-setup.sh');
   assert.is(setup.status, 0, setup.stderr);
-  roomChild = new JsonLines<Line>(lab.spawn(peers, process.execPath, ['--import', 'tsx', 'test/netns/room-child.ts', '198.51.100.1', room]));
+  roomChild = new JsonLines<Line>(lab.spawn(peers, process.execPath, ['--import', 'tsx', 'test/netns/room-child.ts', PEERS_IP, room]));
   signalUrl = (await roomChild.wait((l) => l.event === 'listening')).url;
   await startGateway();
 });
 
 test.after(async () => {
   // dnsmasq from host-setup is a daemon, not our child: without teardown it outlives the namespace.
-  if (topo) lab.tryExec(topo.gw, 'env', [...hostEnv(stateDir), 'bash', 'gateway/host-teardown.sh']);
+  if (topo) hostScript(lab, topo.gw, stateDir, 'host-teardown.sh');
   await lab.cleanup();
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const rootOnly = (name: string, fn: () => Promise<void>) =>
-  test(name, async () => {
-    if (!enabled) return console.log(`  skipped (needs root): ${name}`);
-    await fn();
-  });
+const rootOnly = netnsOnly(test);
 
 rootOnly('the guest gets a lease with router 10.0.2.1 and DNS 10.0.2.1', async () => {
   const g = await ask({ cmd: 'guest', mac: MACS[0], link: 'nic' }, 'guest', BOOT_WAIT_MS);

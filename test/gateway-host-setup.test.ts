@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { canUseNetns, NetnsLab } from './netns/netns.ts';
+import { canUseNetns, NetnsLab, netnsOnly } from './netns/netns.ts';
 import {
-  buildTopology, hostEnv, netTool, nftCounter, PRIVATE_WEB_IP, TEST_NAME, WAN_BODY, WAN_GATEWAY_IP, WAN_WEB_IP, WEB_PORT,
+  buildTopology, hostScript, netTool, nftCounter, PRIVATE_WEB_IP, TEST_NAME, WAN_BODY, WAN_GATEWAY_IP, WAN_WEB_IP, WEB_PORT,
   type Topology,
 } from './netns/topology.ts';
 
@@ -18,9 +18,7 @@ let topo: Topology;
 let vm = '';
 const enabled = canUseNetns();
 
-function script(name: string): { status: number | null; stdout: string; stderr: string } {
-  return lab.tryExec(topo.gw, 'env', [...hostEnv(stateDir), 'bash', join('gateway', name)]);
-}
+const script = (name: 'host-setup.sh' | 'host-teardown.sh') => hostScript(lab, topo.gw, stateDir, name);
 
 test.before(async () => {
   if (!enabled) return;
@@ -32,11 +30,7 @@ test.after(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const rootOnly = (name: string, fn: () => void | Promise<void>) =>
-  test(name, async () => {
-    if (!enabled) return console.log(`  skipped (needs root): ${name}`);
-    await fn();
-  });
+const rootOnly = netnsOnly(test);
 
 rootOnly('setup makes br1 with the fixed MAC and address, forwarding on, our nft table', () => {
   const r = script('host-setup.sh');

@@ -12,13 +12,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRoomId } from '../src/net/signal-ids.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, collectPageErrors, ensureBuilt, typeInTerminal, waitForPrompt, waitForScreen } from './e2e/harness.ts';
-import { canUseNetns, JsonLines, NetnsLab } from './netns/netns.ts';
-import { buildTopology, hostEnv, TEST_NAME, WAN_BODY, WAN_GATEWAY_IP, WAN_WEB_IP, WEB_PORT, type Topology } from './netns/topology.ts';
+import { canUseNetns, JsonLines, NetnsLab, netnsOnly } from './netns/netns.ts';
+import { addPeersNamespace, buildTopology, hostScript, PEERS_IP, TEST_NAME, WAN_BODY, WAN_GATEWAY_IP, WAN_WEB_IP, WEB_PORT, type Topology } from './netns/topology.ts';
 
 type Line = Record<string, any>;
 const WAIT_MS = 90_000;
-const PEERS_IP = '198.51.100.1';
-const GW_IP = '198.51.100.2';
 // Not anchored: the guest's DHCP client may print it after the prompt, on the prompt's line.
 const LEASE_LINE = /peerlinux: eth0 has address (10\.0\.2\.\d+)(, router [0-9.]+)?/m;
 
@@ -49,13 +47,8 @@ test.before(async () => {
   if (!enabled) return;
   ensureBuilt();
   topo = await buildTopology(lab);
-  const peers = lab.add('peers');
-  const [p, g] = lab.veth(peers, topo.gw, 'r');
-  lab.exec(peers, 'ip', ['addr', 'add', `${PEERS_IP}/24`, 'dev', p]);
-  lab.exec(peers, 'ip', ['link', 'set', p, 'up']);
-  lab.exec(topo.gw, 'ip', ['addr', 'add', `${GW_IP}/24`, 'dev', g]);
-  lab.exec(topo.gw, 'ip', ['link', 'set', g, 'up']);
-  const setup = lab.tryExec(topo.gw, 'env', [...hostEnv(stateDir), 'bash', 'gateway/host-setup.sh']);
+  const peers = addPeersNamespace(lab, topo.gw);
+  const setup = hostScript(lab, topo.gw, stateDir, 'host-setup.sh');
   assert.is(setup.status, 0, setup.stderr);
 
   const server = new JsonLines<Line>(
@@ -83,16 +76,12 @@ test.before(async () => {
 test.after(async () => {
   await browser?.close().catch(() => undefined);
   // dnsmasq from host-setup is a daemon, not our child: teardown stops it before the namespace goes.
-  if (topo) lab.tryExec(topo.gw, 'env', [...hostEnv(stateDir), 'bash', 'gateway/host-teardown.sh']);
+  if (topo) hostScript(lab, topo.gw, stateDir, 'host-teardown.sh');
   await lab.cleanup();
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const rootOnly = (name: string, fn: () => Promise<void>) =>
-  test(name, async () => {
-    if (!enabled) return console.log(`  skipped (needs root): ${name}`);
-    await fn();
-  });
+const rootOnly = netnsOnly(test);
 
 rootOnly('the page guest leases with router 10.0.2.1 and DNS 10.0.2.1; the page shows internet via gateway', async () => {
   await waitForPrompt(page, WAIT_MS);

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openTap } from '../gateway/tap.ts';
-import { canUseNetns, JsonLines, NetnsLab } from './netns/netns.ts';
+import { canUseNetns, JsonLines, NetnsLab, netnsOnly } from './netns/netns.ts';
 
 const CHILD = ['--import', 'tsx', 'test/netns/tap-child.ts'];
 const TAP_MAC = '02:00:00:00:00:02';
@@ -60,11 +60,7 @@ tap.before(() => {
 });
 tap.after(() => lab.cleanup());
 
-const rootOnly = (name: string, fn: () => Promise<void>) =>
-  tap(name, async () => {
-    if (!canUseNetns()) return console.log(`  skipped (needs root and /dev/net/tun): ${name}`);
-    await fn();
-  });
+const rootOnly = netnsOnly(tap);
 
 rootOnly('opens from a template, brings the tap up with the MTU, and attaches it to the bridge', async () => {
   const lines = await startChild(lab, ns, [`${lab.prefix}t%d`, 'br9', '1400']);

@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { Test } from 'uvu';
 
 /** Longest a test waits for a child's line before failing (a bound against hangs, not a timing check). */
 export const WAIT_TIMEOUT_MS = 20_000;
@@ -11,6 +12,16 @@ export const WAIT_TIMEOUT_MS = 20_000;
 /** True when namespace tests can run here: root, Linux, `ip` and /dev/net/tun present. */
 export function canUseNetns(): boolean {
   return process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/dev/net/tun') && spawnSync('ip', ['-V']).status === 0;
+}
+
+/** Wraps a uvu suite so its tests run only where canUseNetns(); elsewhere each says it was skipped. */
+export function netnsOnly<T>(test: Test<T>): (name: string, fn: () => void | Promise<void>) => void {
+  const enabled = canUseNetns();
+  return (name, fn) =>
+    test(name, async () => {
+      if (!enabled) return console.log(`  skipped (needs root, ip and /dev/net/tun): ${name}`);
+      await fn();
+    });
 }
 
 /** Runs a command and returns its stdout; throws with stderr when it exits non-zero. */

@@ -5,6 +5,9 @@
 //   gw   203.0.113.2/24, default via .1; 172.16.5.1/24 to priv; br1 10.0.2.1/24 after host-setup
 //    │ veth
 //   priv 172.16.5.2/24 (web server that VMs must never reach)
+//
+// and, for tests with a room, `peers` (addPeersNamespace): 198.51.100.1/24, where the signaling
+// server and the room's other members run, on a veth to gw's 198.51.100.2/24.
 import { join } from 'node:path';
 import { JsonLines, type NetnsLab } from './netns.ts';
 
@@ -17,6 +20,8 @@ export const WEB_PORT = 8080;
 export const TEST_NAME = 'example.test';
 export const WAN_BODY = 'hello from the wan';
 export const PRIVATE_BODY = 'secret';
+export const PEERS_IP = '198.51.100.1';
+export const GW_PEERS_IP = '198.51.100.2';
 
 const NET_TOOL = ['--import', 'tsx', join('test', 'netns', 'net-tool.ts')];
 
@@ -66,6 +71,22 @@ export async function buildTopology(lab: NetnsLab): Promise<Topology> {
 export function netTool(lab: NetnsLab, ns: string, args: readonly string[]): Record<string, unknown> {
   const text = lab.exec(ns, process.execPath, [...NET_TOOL, ...args]).trim().split('\n').pop() ?? '{}';
   return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Adds the `peers` namespace on a veth to `gw` (PEERS_IP there, GW_PEERS_IP on gw); returns its name. */
+export function addPeersNamespace(lab: NetnsLab, gw: string): string {
+  const peers = lab.add('peers');
+  const [p, g] = lab.veth(peers, gw, 'r');
+  lab.exec(peers, 'ip', ['addr', 'add', `${PEERS_IP}/24`, 'dev', p]);
+  lab.exec(peers, 'ip', ['link', 'set', p, 'up']);
+  lab.exec(gw, 'ip', ['addr', 'add', `${GW_PEERS_IP}/24`, 'dev', g]);
+  lab.exec(gw, 'ip', ['link', 'set', g, 'up']);
+  return peers;
+}
+
+/** Runs gateway/host-setup.sh or host-teardown.sh in `gw` with hostEnv; its exit status and output. */
+export function hostScript(lab: NetnsLab, gw: string, stateDir: string, name: 'host-setup.sh' | 'host-teardown.sh') {
+  return lab.tryExec(gw, 'env', [...hostEnv(stateDir), 'bash', join('gateway', name)]);
 }
 
 /** Environment for gateway/host-setup.sh and host-teardown.sh in the gw namespace. */
