@@ -74,14 +74,27 @@ export async function startVm(config: VmConfig): Promise<Vm> {
   return vm;
 }
 
+/** A serial port as raw bytes (for tests), with the listeners its output goes to. */
+type ListenedSerial = RawSerial & { readonly listeners: Set<(bytes: Uint8Array) => void> };
+
+function rawSerial(emulator: V86, port: number): ListenedSerial {
+  const listeners = new Set<(bytes: Uint8Array) => void>();
+  return {
+    listeners,
+    write: (bytes) => emulator.serial_send_bytes(port, bytes),
+    onBytes: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
 class V86Vm implements Vm {
   readonly console: VmConsole;
   readonly tty: FramePort;
   readonly nic: FramePort;
-  readonly ttyRaw: RawSerial;
-  readonly settingsRaw: RawSerial;
-  private readonly rawTtyListeners = new Set<(bytes: Uint8Array) => void>();
-  private readonly rawSettingsListeners = new Set<(bytes: Uint8Array) => void>();
+  readonly ttyRaw: ListenedSerial;
+  readonly settingsRaw: ListenedSerial;
   // The latest console size, from the config or resizeConsole: the answer to the guest's request.
   private consoleSize: ConsoleSize | undefined;
   private settingsLineIn = '';
@@ -122,21 +135,9 @@ class V86Vm implements Vm {
     this.ttySink = ttySink;
     this.nicSink = nicSink;
     this.ttyDecoder = new TtyFrameDecoder((frame) => this.ttySink.deliver(frame));
-    this.ttyRaw = {
-      write: (bytes) => this.emulator.serial_send_bytes(SERIAL_TTY, bytes),
-      onBytes: (listener) => {
-        this.rawTtyListeners.add(listener);
-        return () => this.rawTtyListeners.delete(listener);
-      },
-    };
+    this.ttyRaw = rawSerial(emulator, SERIAL_TTY);
     this.consoleSize = config.consoleSize;
-    this.settingsRaw = {
-      write: (bytes) => this.emulator.serial_send_bytes(SERIAL_SETTINGS, bytes),
-      onBytes: (listener) => {
-        this.rawSettingsListeners.add(listener);
-        return () => this.rawSettingsListeners.delete(listener);
-      },
-    };
+    this.settingsRaw = rawSerial(emulator, SERIAL_SETTINGS);
     emulator.add_listener('serial2-output-byte', (byte) => this.settingsByte(byte));
     this.console = {
       write: (data) => {
@@ -193,9 +194,9 @@ class V86Vm implements Vm {
   // The guest's winsize loop asks for the size when it starts: whatever was sent before that (a
   // resize during boot or a restore) may have found nobody reading ttyS2.
   private settingsByte(byte: number): void {
-    if (this.rawSettingsListeners.size > 0) {
+    if (this.settingsRaw.listeners.size > 0) {
       const one = Uint8Array.of(byte);
-      for (const l of [...this.rawSettingsListeners]) l(one);
+      for (const l of [...this.settingsRaw.listeners]) l(one);
     }
     if (byte !== 0x0a) {
       if (this.settingsLineIn.length < MAX_SETTINGS_LINE_BYTES) this.settingsLineIn += String.fromCharCode(byte);
@@ -299,9 +300,9 @@ class V86Vm implements Vm {
   private flushTty(): void {
     if (this.ttyBatchLen === 0) return;
     const chunk = this.ttyBatch.subarray(0, this.ttyBatchLen);
-    if (this.rawTtyListeners.size > 0) {
+    if (this.ttyRaw.listeners.size > 0) {
       const copy = chunk.slice();
-      for (const l of [...this.rawTtyListeners]) l(copy);
+      for (const l of [...this.ttyRaw.listeners]) l(copy);
     }
     this.ttyDecoder.push(chunk);
     this.ttyBatchLen = 0;
